@@ -1,0 +1,588 @@
+// The transform chain. JS writes the options into the parameter slots and the enabled transforms, in
+// order, into the program; run() executes them over the logits and finishes with a draw, the full
+// distribution, or the top log-probabilities.
+//
+// Two representations of the current distribution:
+//   dense: every token of the logits buffer, with a lazy inverse temperature `s` and a lazy threshold
+//          `lo` (keep x >= lo). Threshold transforms (min-p, epsilon, eta, top-n-sigma) cost no pass.
+//   candidates: an explicit list (ids, f64 logits) gathered from the dense buffer by one SIMD compare
+//          pass; every later transform works on the few survivors.
+// Sparse processors (penalties, bias, bans) patch the logits in place and are restored after the run.
+import {
+  vocab, vpad, ptr, param, setResult,
+  F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K, F_COUNTS, F_STAMP, F_BANMARK,
+  F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, SAMPLE_SLOTS,
+  P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
+  P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
+  P_TOP_N, P_GREEDY, P_N_OPS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP, R_KEPT,
+} from "./layout";
+import {
+  maxPass, findInvalid, findFirst, gather, countGE, expPass, moment, scale, drawDense, maskCopy, suspect,
+  moments, momentCount, momentSum, momentSq,
+} from "./kernels";
+import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
+import { nextDouble } from "./rng";
+
+export const OP_REPETITION: i32 = 1;
+export const OP_PRESENCE: i32 = 2;
+export const OP_FREQUENCY: i32 = 3;
+export const OP_NGRAM_BANS: i32 = 4;
+export const OP_BAD_WORDS: i32 = 5;
+export const OP_LOGIT_BIAS: i32 = 6;
+export const OP_ALLOWED: i32 = 7;
+export const OP_TEMPERATURE: i32 = 8; // ops from here on are warpers: greedy skips them
+export const OP_TOP_N_SIGMA: i32 = 9;
+export const OP_TOP_K: i32 = 10;
+export const OP_TOP_P: i32 = 11;
+export const OP_MIN_P: i32 = 12;
+export const OP_TYPICAL_P: i32 = 13;
+export const OP_EPSILON: i32 = 14;
+export const OP_ETA: i32 = 15;
+
+export const FLAG_SAMPLE: i32 = 1;
+export const FLAG_PROBS: i32 = 2;
+export const FLAG_TOP: i32 = 4;
+
+export const ERR_INVALID_LOGIT: i32 = -1;
+export const ERR_ALL_REMOVED: i32 = -2;
+
+const LOWEST: f32 = -f32.MAX_VALUE;
+
+let dense = true;
+let wPtr: usize = 0;
+let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = none removed but -inf ones)
+let mx: f32 = 0;      // dense: max logit, valid when mValid
+let mValid = false;
+let s: f64 = 1;       // inverse temperature, applied lazily
+let n = 0;            // candidate count
+let nRestore = 0;
+let epoch: u32 = 0;
+let banEpoch: u32 = 0;
+let err = 0;
+
+@inline function setW(i: i32, v: f64): void { store<f64>(ptr(F_CAND_W) + (<usize>i << 3), v); }
+@inline function setKey(i: i32, v: f64): void { store<f64>(ptr(F_CAND_K) + (<usize>i << 3), v); }
+@inline function setVal(i: i32, v: f64): void { store<f64>(ptr(F_CAND_VAL) + (<usize>i << 3), v); }
+@inline function minKeep(): i32 { return <i32>param(P_MIN_KEEP); }
+
+function fail(code: i32, index: i32, value: f64): void {
+  err = code;
+  setResult(R_ERROR_INDEX, <f64>index);
+  setResult(R_ERROR_VALUE, value);
+}
+
+/** Max of the dense buffer; validates it (NaN / +Infinity) and checks that something is left. */
+function ensureMax(): void {
+  if (mValid) return;
+  mx = maxPass(wPtr, vpad);
+  if (suspect) {
+    const i = findInvalid(wPtr, vocab);
+    if (i >= 0) { fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(wPtr + (<usize>i << 2))); return; }
+  }
+  if (mx == -Infinity) { fail(ERR_ALL_REMOVED, -1, 0); return; }
+  mValid = true;
+}
+
+// ---- dense processors: in-place patches of a few logits ----
+
+function patch(i: u32, v: f32): void {
+  const a = wPtr + (<usize>i << 2);
+  if (wPtr == ptr(F_LOGITS)) {
+    const st = ptr(F_STAMP) + (<usize>i << 2);
+    if (load<u32>(st) != epoch) {
+      store<u32>(st, epoch);
+      const r = ptr(F_RESTORE) + (<usize>nRestore << 3);
+      store<u32>(r, i);
+      store<f32>(r, load<f32>(a), 4);
+      nRestore++;
+    }
+  }
+  store<f32>(a, v);
+}
+
+/** The current logit of token i, or an error if the caller's value is NaN / +Infinity. */
+function current(i: u32): f32 {
+  const x = load<f32>(wPtr + (<usize>i << 2));
+  if (isNaN(x) || x == Infinity) fail(ERR_INVALID_LOGIT, <i32>i, <f64>x);
+  return x;
+}
+
+function restoreAll(): void {
+  const l = ptr(F_LOGITS), r = ptr(F_RESTORE);
+  for (let k = 0; k < nRestore; k++) {
+    const e = r + (<usize>k << 3);
+    store<f32>(l + (<usize>load<u32>(e) << 2), load<f32>(e, 4));
+  }
+  nRestore = 0;
+}
+
+/** Penalties from the (token, count) pairs of the window, in the effective (scaled) logit space. */
+@inline function penalize(op: i32, x: f64, c: u32): f64 {
+  if (op == OP_REPETITION) {
+    const r = param(P_REPETITION);
+    return x > 0 ? x / r : x * r; // CTRL / HF: divide positive logits, multiply negative ones
+  }
+  if (op == OP_PRESENCE) return x - param(P_PRESENCE) / s;
+  return x - param(P_FREQUENCY) * <f64>c / s;
+}
+
+function denseProcessor(op: i32): void {
+  if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
+    const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
+    for (let k = 0; k < np; k++) {
+      const t = load<u32>(pairs + (<usize>k << 3)), c = load<u32>(pairs + (<usize>k << 3), 4);
+      if (c == 0) continue;
+      const x = current(t);
+      if (err) return;
+      patch(t, <f32>penalize(op, <f64>x, c));
+    }
+  } else if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS) {
+    const base = ptr(F_BANS) + (op == OP_NGRAM_BANS ? 0 : <usize>vpad << 2);
+    const nb = <i32>param(op == OP_NGRAM_BANS ? P_N_BAN_NGRAM : P_N_BAN_WORDS);
+    for (let k = 0; k < nb; k++) {
+      const t = load<u32>(base + (<usize>k << 2));
+      current(t);
+      if (err) return;
+      patch(t, -Infinity);
+    }
+  } else if (op == OP_LOGIT_BIAS) {
+    const list = ptr(F_BIAS_LIST), nb = <i32>param(P_N_BIAS);
+    for (let k = 0; k < nb; k++) {
+      const t = load<u32>(list + (<usize>k << 3)), b = load<f32>(list + (<usize>k << 3), 4);
+      const x = current(t);
+      if (err) return;
+      patch(t, b == -Infinity ? -Infinity : <f32>(<f64>x + <f64>b / s));
+    }
+  } else if (op == OP_ALLOWED) {
+    const src = wPtr;
+    maskCopy(src, ptr(F_WORK), ptr(F_MASK), vpad);
+    if (suspect) {
+      const i = findInvalid(src, vocab);
+      if (i >= 0) { fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(src + (<usize>i << 2))); return; }
+    }
+    restoreAll(); // the copy holds the patched values; the caller's logits go back now
+    wPtr = ptr(F_WORK);
+  }
+  mValid = false;
+}
+
+// ---- candidate processors ----
+
+function candProcessor(op: i32): void {
+  if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
+    const pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS), np = <i32>param(P_N_PAIRS);
+    for (let k = 0; k < np; k++) {
+      store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), load<u32>(pairs + (<usize>k << 3), 4));
+    }
+    for (let i = 0; i < n; i++) {
+      const c = load<u32>(counts + (<usize>idAt(i) << 2));
+      if (c != 0) setVal(i, penalize(op, valAt(i), c));
+    }
+    for (let k = 0; k < np; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
+    return;
+  }
+  if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS) {
+    const base = ptr(F_BANS) + (op == OP_NGRAM_BANS ? 0 : <usize>vpad << 2);
+    const nb = <i32>param(op == OP_NGRAM_BANS ? P_N_BAN_NGRAM : P_N_BAN_WORDS);
+    const marks = ptr(F_BANMARK);
+    banEpoch++;
+    if (banEpoch == 0) { memory.fill(marks, 0, <usize>vpad << 2); banEpoch = 1; }
+    for (let k = 0; k < nb; k++) store<u32>(marks + (<usize>load<u32>(base + (<usize>k << 2)) << 2), banEpoch);
+    for (let i = 0; i < n; i++) setW(i, load<u32>(marks + (<usize>idAt(i) << 2)) == banEpoch ? 0 : 1);
+  } else if (op == OP_LOGIT_BIAS) {
+    const bias = ptr(F_BIAS);
+    for (let i = 0; i < n; i++) {
+      const b = load<f32>(bias + (<usize>idAt(i) << 2));
+      setW(i, b == -Infinity ? 0 : 1);
+      if (b != 0 && b != -Infinity) setVal(i, valAt(i) + <f64>b / s);
+    }
+  } else if (op == OP_ALLOWED) {
+    const mask = ptr(F_MASK);
+    for (let i = 0; i < n; i++) {
+      const t = idAt(i);
+      setW(i, <f64>((load<u32>(mask + (<usize>(t >> 5) << 2)) >>> (t & 31)) & 1));
+    }
+  }
+  n = compactByFlag(n);
+  if (n == 0) fail(ERR_ALL_REMOVED, -1, 0);
+}
+
+// ---- moving from dense to candidates ----
+
+@inline function floorThr(): f32 { return lo > LOWEST ? lo : LOWEST; }
+
+/** r-th largest (0-based) of cnt floats at p, by quickselect; reorders them. */
+function nthLargest(p: usize, cnt: i32, r: i32): f32 {
+  let a = 0, b = cnt - 1;
+  while (a < b) {
+    const pv = load<f32>(p + (<usize>(a + ((b - a) >> 1)) << 2));
+    let i = a, j = b;
+    while (i <= j) {
+      while (load<f32>(p + (<usize>i << 2)) > pv) i++;
+      while (load<f32>(p + (<usize>j << 2)) < pv) j--;
+      if (i <= j) {
+        const t = load<f32>(p + (<usize>i << 2));
+        store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>j << 2)));
+        store<f32>(p + (<usize>j << 2), t);
+        i++; j--;
+      }
+    }
+    if (r <= j) b = j;
+    else if (r >= i) a = i;
+    else break;
+  }
+  return load<f32>(p + (<usize>r << 2));
+}
+
+/**
+ * A threshold expected to leave a little more than k tokens above it, from a strided sample of the
+ * logits; each retry aims 4x wider, and the last gives the floor (every kept token).
+ */
+function estimateThreshold(k: i32, attempt: i32): f32 {
+  const floor = floorThr();
+  if (vocab <= 4 * SAMPLE_SLOTS || attempt >= 3) return floor;
+  const stride = vocab / SAMPLE_SLOTS;
+  const sp = ptr(F_SAMPLE);
+  let cnt = 0;
+  for (let j = 0; j < SAMPLE_SLOTS; j++) {
+    const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
+    if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
+  }
+  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
+  const r = want / <i64>stride;
+  if (r >= <i64>cnt) return floor;
+  return nthLargest(sp, cnt, <i32>r);
+}
+
+/** Gathers candidates so that, when at least k tokens are kept, all tokens tied with or above the k-th are in. */
+function gatherAtLeast(k: i32): i32 {
+  const floor = floorThr();
+  for (let attempt = 0; ; attempt++) {
+    const thr = estimateThreshold(k, attempt);
+    const c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    if (c >= k || thr <= floor) return c;
+  }
+  return 0;
+}
+
+/** Every kept token becomes a candidate. */
+function toCandidates(): void {
+  n = gather(wPtr, vpad, floorThr(), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  dense = false;
+}
+
+// ---- candidate warpers ----
+
+let cMax: f64 = 0;
+
+/** Weights exp(s * (v - max)) of the candidates; returns their sum. */
+function candExp(): f64 {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = max(m, valAt(i));
+  cMax = m;
+  let z: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const w = Math.exp(s * (valAt(i) - m));
+    setW(i, w);
+    z += w;
+  }
+  return z;
+}
+
+/** Entropy of the candidate distribution whose weights candExp() just computed (sum z). */
+function candEntropy(z: f64): f64 {
+  const lz = Math.log(z);
+  let h: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = wAt(i) / z;
+    if (p > 0) h -= p * (s * (valAt(i) - cMax) - lz);
+  }
+  return h;
+}
+
+function candTopK(k: i32, exact: bool): void {
+  if (n <= k) return;
+  const j = wselect(n, BY_VALUE, <f64>k, true);
+  if (exact) { n = k; return; }
+  const kv = valAt(j); // HF: every token tied with the k-th stays
+  let m = k;
+  for (let i = k; i < n; i++) {
+    if (valAt(i) == kv) { swap(i, m); m++; }
+  }
+  n = m;
+}
+
+/** Keeps the first candidates in value order whose weight (in F_CAND_W) reaches target, at least minKeep. */
+function cutByMass(target: f64): void {
+  const j = wselect(n, BY_VALUE, target, false);
+  let m = j + 1;
+  const mk = min(minKeep(), n);
+  if (m < mk) { wselect(n, BY_VALUE, <f64>mk, true); m = mk; }
+  n = m;
+}
+
+/**
+ * Keeps the candidates flagged (non-zero weight). If fewer than minKeep are flagged, keeps the best
+ * minKeep in value order: with tiesKept, every token tied with the minKeep-th too (HF epsilon / eta);
+ * otherwise exactly minKeep (HF min-p).
+ */
+function keepFlagged(tiesKept: bool, order: i32): void {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (wAt(i) != 0) c++;
+  const mk = min(minKeep(), n);
+  if (c < mk) {
+    const j = wselect(n, order, <f64>mk, true);
+    if (tiesKept) {
+      const kv = valAt(j);
+      for (let i = 0; i < n; i++) if (valAt(i) >= kv) setW(i, 1);
+    } else {
+      for (let i = 0; i < mk; i++) setW(i, 1);
+    }
+  }
+  n = compactByFlag(n);
+}
+
+function candWarper(op: i32): void {
+  if (op == OP_TOP_K) {
+    candTopK(<i32>param(P_TOP_K), param(P_TOP_K_EXACT) != 0);
+  } else if (op == OP_TOP_P) {
+    const z = candExp();
+    cutByMass(param(P_TOP_P) * z);
+  } else if (op == OP_MIN_P) {
+    candExp(); // the best token has weight 1, so weight < minP is p < minP * p_max
+    const mp = param(P_MIN_P);
+    for (let i = 0; i < n; i++) setW(i, wAt(i) >= mp ? 1 : 0);
+    keepFlagged(false, BY_VALUE);
+  } else if (op == OP_EPSILON || op == OP_ETA) {
+    const z = candExp();
+    const eps = param(op == OP_EPSILON ? P_EPSILON : P_ETA);
+    const cut = op == OP_EPSILON ? eps : min(eps, Math.sqrt(eps) * Math.exp(-candEntropy(z)));
+    for (let i = 0; i < n; i++) setW(i, wAt(i) / z >= cut ? 1 : 0);
+    keepFlagged(true, BY_VALUE);
+  } else if (op == OP_TYPICAL_P) {
+    const z = candExp();
+    const h = candEntropy(z), lz = Math.log(z);
+    for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - cMax) - lz) - h));
+    const j = wselect(n, BY_KEY, param(P_TYPICAL_P) * z, false);
+    const dk = keyAt(j); // HF: every token as close to the entropy as the last one needed stays
+    for (let i = 0; i < n; i++) setW(i, keyAt(i) <= dk ? 1 : 0);
+    keepFlagged(false, BY_KEY);
+  } else if (op == OP_TOP_N_SIGMA) {
+    let m = -Infinity, sum: f64 = 0;
+    for (let i = 0; i < n; i++) { m = max(m, valAt(i)); sum += valAt(i); }
+    const mean = sum / <f64>n;
+    let acc: f64 = 0;
+    for (let i = 0; i < n; i++) { const d = valAt(i) - mean; acc += d * d; }
+    const thr = m - param(P_TOP_N_SIGMA) * Math.sqrt(acc / <f64>n);
+    for (let i = 0; i < n; i++) setW(i, valAt(i) >= thr ? 1 : 0);
+    keepFlagged(true, BY_VALUE);
+  }
+}
+
+// ---- dense warpers ----
+
+/** k-th largest kept logit (or the floor when fewer than k are kept); uses the candidate arrays as scratch. */
+function kthValue(k: i32): f32 {
+  const c = gatherAtLeast(k);
+  if (c < k) return floorThr();
+  return <f32>valAt(wselect(c, BY_VALUE, <f64>k, true));
+}
+
+function denseTopK(k: i32, exact: bool): void {
+  if (k >= vocab) return;
+  n = gatherAtLeast(k);
+  dense = false;
+  candTopK(k, exact);
+}
+
+/** Raises the dense threshold to thr, unless that would keep fewer than minKeep tokens. */
+function denseThreshold(thr: f32, tiesKept: bool): void {
+  if (thr > mx) thr = mx;
+  const mk = minKeep();
+  if (mk > 1 && countGE(wPtr, vpad, max(thr, floorThr())) < mk) {
+    if (!tiesKept) { denseTopK(mk, true); return; }
+    thr = min(thr, kthValue(mk));
+  }
+  if (thr > lo) lo = thr;
+}
+
+function denseWarper(op: i32): void {
+  ensureMax();
+  if (err) return;
+  if (op == OP_TOP_K) {
+    denseTopK(<i32>param(P_TOP_K), param(P_TOP_K_EXACT) != 0);
+  } else if (op == OP_MIN_P) {
+    denseThreshold(<f32>(<f64>mx + Math.log(param(P_MIN_P)) / s), false);
+  } else if (op == OP_TOP_N_SIGMA) {
+    moments(wPtr, vpad, floorThr(), mx);
+    const c = <f64>momentCount, mean = momentSum / c;
+    const sd = Math.sqrt(max(momentSq / c - mean * mean, 0));
+    denseThreshold(<f32>(<f64>mx - param(P_TOP_N_SIGMA) * sd), true);
+  } else if (op == OP_EPSILON || op == OP_ETA) {
+    const eta = op == OP_ETA;
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), eta);
+    const eps = param(eta ? P_ETA : P_EPSILON);
+    let cut = eps;
+    if (eta) {
+      const h = Math.log(z) - s * moment / z;
+      cut = min(eps, Math.sqrt(eps) * Math.exp(-h));
+    }
+    denseThreshold(<f32>(<f64>mx + (Math.log(cut) + Math.log(z)) / s), true);
+  } else if (op == OP_TOP_P) {
+    const floor = floorThr();
+    const e = ptr(F_EXP);
+    const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
+    const target = param(P_TOP_P) * z;
+    // Gather from the top down, 8 nats deeper each time, until the gathered mass covers the target.
+    let depth: f64 = 8;
+    let c = 0;
+    for (;;) {
+      const t = <f32>(<f64>mx - depth / s);
+      const thr = t > floor ? t : floor;
+      c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+      let mass: f64 = 0;
+      for (let i = 0; i < c; i++) {
+        const w = <f64>load<f32>(e + (<usize>idAt(i) << 2));
+        setW(i, w);
+        mass += w;
+      }
+      if (mass >= target || thr <= floor) break;
+      depth *= 2;
+    }
+    n = c;
+    dense = false;
+    cutByMass(target);
+  } else if (op == OP_TYPICAL_P) {
+    toCandidates();
+    candWarper(op);
+  }
+}
+
+function applyOp(op: i32): void {
+  if (op == OP_TEMPERATURE) { s = s / param(P_TEMPERATURE); return; }
+  if (op < OP_TEMPERATURE) {
+    // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
+    // values, which a lazy threshold cannot express; switch to candidates first.
+    if (dense && lo > LOWEST) toCandidates();
+    if (dense) denseProcessor(op); else candProcessor(op);
+    return;
+  }
+  if (dense) denseWarper(op); else candWarper(op);
+}
+
+// ---- finishing: the draw, the distribution, the top log-probabilities ----
+
+function finishGreedy(flags: i32): i32 {
+  let tok = 0;
+  if (dense) {
+    ensureMax();
+    if (err) return 0;
+    tok = findFirst(wPtr, vpad, mx);
+  } else {
+    const b = argBest(n);
+    swap(b, 0);
+    tok = <i32>idAt(0);
+  }
+  setResult(R_LOGPROB, 0);
+  setResult(R_KEPT, 1);
+  if (flags & FLAG_PROBS) {
+    memory.fill(ptr(F_EXP), 0, <usize>vpad << 2);
+    store<f32>(ptr(F_EXP) + (<usize>tok << 2), 1);
+  }
+  if (flags & FLAG_TOP) {
+    store<u32>(ptr(F_CAND_IDX), tok);
+    setKey(0, 0);
+    setResult(R_N_TOP, 1);
+  }
+  return tok;
+}
+
+function finish(flags: i32): i32 {
+  if (dense) {
+    ensureMax();
+    if (err) return 0;
+    if (lo > LOWEST) toCandidates();
+  }
+  const topN = <i32>param(P_TOP_N);
+  let tok = 0;
+  if (dense) {
+    const e = ptr(F_EXP);
+    const z = expPass(wPtr, e, vpad, mx, <f32>s, LOWEST, false);
+    const lz = Math.log(z);
+    setResult(R_KEPT, <f64>countGE(wPtr, vpad, LOWEST));
+    if (flags & FLAG_SAMPLE) {
+      tok = drawDense(e, vpad, nextDouble() * z);
+      setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + (<usize>tok << 2)) - <f64>mx) - lz);
+    }
+    if (flags & FLAG_TOP) {
+      let c = gatherAtLeast(topN);
+      if (c > topN) { wselect(c, BY_VALUE, <f64>topN, true); c = topN; }
+      sortRange(0, c - 1, BY_VALUE);
+      for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - <f64>mx) - lz);
+      setResult(R_N_TOP, <f64>c);
+    }
+    if (flags & FLAG_PROBS) scale(e, vpad, <f32>(1.0 / z));
+    return tok;
+  }
+  const z = candExp();
+  const lz = Math.log(z);
+  setResult(R_KEPT, <f64>n);
+  if (flags & FLAG_SAMPLE) {
+    const target = nextDouble() * z;
+    let acc: f64 = 0;
+    let pick = -1;
+    for (let i = 0; i < n; i++) {
+      const w = wAt(i);
+      acc += w;
+      if (acc > target && w > 0) { pick = i; break; }
+    }
+    if (pick < 0) { pick = n - 1; while (pick > 0 && wAt(pick) == 0) pick--; }
+    tok = <i32>idAt(pick);
+    setResult(R_LOGPROB, s * (valAt(pick) - cMax) - lz);
+  }
+  if (flags & FLAG_PROBS) {
+    const e = ptr(F_EXP);
+    memory.fill(e, 0, <usize>vpad << 2);
+    for (let i = 0; i < n; i++) store<f32>(e + (<usize>idAt(i) << 2), <f32>(wAt(i) / z));
+  }
+  if (flags & FLAG_TOP) {
+    let c = n;
+    if (c > topN) { wselect(c, BY_VALUE, <f64>topN, true); c = topN; }
+    sortRange(0, c - 1, BY_VALUE);
+    for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - cMax) - lz);
+    setResult(R_N_TOP, <f64>c);
+  }
+  return tok;
+}
+
+/**
+ * Runs the chain over the logits in F_LOGITS. flags: FLAG_SAMPLE draws a token (returned),
+ * FLAG_PROBS writes the final distribution to F_EXP, FLAG_TOP writes the best P_TOP_N candidates
+ * (ids in F_CAND_IDX, logprobs in F_CAND_K). Returns the token, or a negative ERR_* code; the
+ * caller's logits are unchanged either way.
+ */
+export function run(flags: i32): i32 {
+  epoch++;
+  if (epoch == 0) { memory.fill(ptr(F_STAMP), 0, <usize>vpad << 2); epoch = 1; }
+  dense = true;
+  wPtr = ptr(F_LOGITS);
+  lo = LOWEST;
+  mValid = false;
+  s = 1;
+  n = 0;
+  nRestore = 0;
+  err = 0;
+  const greedy = param(P_GREEDY) != 0;
+  const nops = <i32>param(P_N_OPS);
+  const prog = ptr(F_PROGRAM);
+  for (let k = 0; k < nops; k++) {
+    const op = load<i32>(prog + (<usize>k << 2));
+    if (greedy && op >= OP_TEMPERATURE) continue;
+    applyOp(op);
+    if (err) break;
+  }
+  let tok = 0;
+  if (!err) tok = greedy ? finishGreedy(flags) : finish(flags);
+  restoreAll();
+  return err != 0 ? err : tok;
+}

@@ -1,0 +1,253 @@
+// Dense passes over f32 buffers whose length is a multiple of 32 (padding holds -inf or 0).
+// Each loop reads 4 vectors per iteration into independent accumulators; constants are loaded from
+// static data once per call because Binaryen re-materialises v128.const inside loops.
+
+// exp constants: clamp, log2(e), magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one add),
+// ln2 split for Cody-Waite reduction, and Taylor coefficients 1/2! .. 1/6! (|r| <= ln2/2: error < 2e-7).
+const EXP_K: usize = memory.data<f32>([
+  -87.33654, -87.33654, -87.33654, -87.33654,
+  1.44269504, 1.44269504, 1.44269504, 1.44269504,
+  12583039.0, 12583039.0, 12583039.0, 12583039.0,
+  0.693145751953125, 0.693145751953125, 0.693145751953125, 0.693145751953125,
+  1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6,
+  1.0, 1.0, 1.0, 1.0,
+  0.5, 0.5, 0.5, 0.5,
+  0.16666666666666666, 0.16666666666666666, 0.16666666666666666, 0.16666666666666666,
+  0.041666666666666664, 0.041666666666666664, 0.041666666666666664, 0.041666666666666664,
+  0.008333333333333333, 0.008333333333333333, 0.008333333333333333, 0.008333333333333333,
+  0.001388888888888889, 0.001388888888888889, 0.001388888888888889, 0.001388888888888889,
+], 16);
+
+// Lane masks for a 4-bit nibble of an allowed-token word: lane j is all ones when bit j is set.
+const NIBBLE_MASKS: usize = memory.data<u32>([
+  0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, 0,
+  0, 0, -1, 0, -1, 0, -1, 0, 0, -1, -1, 0, -1, -1, -1, 0,
+  0, 0, 0, -1, -1, 0, 0, -1, 0, -1, 0, -1, -1, -1, 0, -1,
+  0, 0, -1, -1, -1, 0, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1,
+], 16);
+
+/** Set by maxPass/maskCopy: the pass saw NaN or +Infinity (or a sum that overflowed; callers rescan). */
+export let suspect: bool = false;
+
+@inline function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Max of n floats. A running sum rides along: it becomes NaN when a NaN is present, or +Inf meets -Inf. */
+export function maxPass(p: usize, n: i32): f32 {
+  let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 64) {
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
+    s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+  }
+  const m = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
+  const s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  suspect = isNaN(s) || m == Infinity;
+  return m;
+}
+
+/** Index of the first NaN or +Infinity in n floats, or -1. */
+export function findInvalid(p: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(p + (<usize>i << 2));
+    if (isNaN(x) || x == Infinity) return i;
+  }
+  return -1;
+}
+
+/** Index of the first element equal to x (lowest index wins ties), or -1. */
+export function findFirst(p: usize, n: i32, x: f32): i32 {
+  const t = f32x4.splat(x);
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 64) {
+    const c0 = f32x4.eq(v128.load(q), t), c1 = f32x4.eq(v128.load(q, 16), t);
+    const c2 = f32x4.eq(v128.load(q, 32), t), c3 = f32x4.eq(v128.load(q, 48), t);
+    if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
+      const bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
+      return <i32>((q - p) >> 2) + ctz(bits);
+    }
+  }
+  return -1;
+}
+
+/** Appends to (outIdx, outVal) every i with p[i] >= thr, in index order; returns how many. */
+export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
+  const t = f32x4.splat(thr);
+  const end = p + (<usize>n << 2);
+  let k = 0;
+  for (let q = p; q < end; q += 64) {
+    const c0 = f32x4.ge(v128.load(q), t), c1 = f32x4.ge(v128.load(q, 16), t);
+    const c2 = f32x4.ge(v128.load(q, 32), t), c3 = f32x4.ge(v128.load(q, 48), t);
+    if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
+      let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
+      const base = <i32>((q - p) >> 2);
+      while (bits != 0) {
+        const i = base + ctz(bits);
+        store<u32>(outIdx + (<usize>k << 2), i);
+        store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
+        k++;
+        bits &= bits - 1;
+      }
+    }
+  }
+  return k;
+}
+
+/** How many of n floats are >= thr. */
+export function countGE(p: usize, n: i32, thr: f32): i32 {
+  const t = f32x4.splat(thr);
+  let c0 = i32x4.splat(0), c1 = c0;
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 32) {
+    c0 = i32x4.sub(c0, f32x4.ge(v128.load(q), t));
+    c1 = i32x4.sub(c1, f32x4.ge(v128.load(q, 16), t));
+  }
+  const c = i32x4.add(c0, c1);
+  return i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+}
+
+/** exp of 4 lanes; lanes below -87.3 (where f32 exp leaves the normal range) give 0, NaN never reaches here. */
+@inline function exp4(x: v128, lo: v128, log2e: v128, magic: v128, ln2hi: v128, ln2lo: v128,
+  c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128): v128 {
+  const under = f32x4.lt(x, lo);
+  const xc = f32x4.pmax(x, lo);
+  const z = f32x4.add(f32x4.mul(xc, log2e), magic);
+  const nf = f32x4.sub(z, magic);
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(nf, ln2hi)), f32x4.mul(nf, ln2lo));
+  let q = f32x4.add(c5, f32x4.mul(r, c6));
+  q = f32x4.add(c4, f32x4.mul(r, q));
+  q = f32x4.add(c3, f32x4.mul(r, q));
+  q = f32x4.add(c2, f32x4.mul(r, q));
+  q = f32x4.add(c1, f32x4.mul(r, q));
+  q = f32x4.add(c1, f32x4.mul(r, q));
+  const scale = i32x4.shl(z, 23);
+  return v128.andnot(f32x4.mul(q, scale), under);
+}
+
+/**
+ * out[i] = p[i] >= thr ? exp((p[i] - mx) * s) : 0 for n floats; returns the sum (f32 lanes, f64 total).
+ * With wantMoment, also stores sum of out[i] * (p[i] - mx) in `moment` (for entropies).
+ */
+export let moment: f64 = 0;
+export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32, wantMoment: bool): f64 {
+  const lo = v128.load(EXP_K), log2e = v128.load(EXP_K, 16), magic = v128.load(EXP_K, 32);
+  const ln2hi = v128.load(EXP_K, 48), ln2lo = v128.load(EXP_K, 64), c1 = v128.load(EXP_K, 80);
+  const c2 = v128.load(EXP_K, 96), c3 = v128.load(EXP_K, 112), c4 = v128.load(EXP_K, 128);
+  const c5 = v128.load(EXP_K, 144), c6 = v128.load(EXP_K, 160);
+  const m4 = f32x4.splat(mx), s4 = f32x4.splat(s), t4 = f32x4.splat(thr);
+  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
+  const end = p + (<usize>n << 2);
+  let o = out;
+  if (!wantMoment) {
+    for (let q = p; q < end; q += 32) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16);
+      const d0 = f32x4.sub(v0, m4), d1 = f32x4.sub(v1, m4);
+      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v0, t4));
+      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v1, t4));
+      v128.store(o, e0); v128.store(o, e1, 16);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      o += 32;
+    }
+    moment = 0;
+  } else {
+    for (let q = p; q < end; q += 32) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16);
+      const k0 = f32x4.ge(v0, t4), k1 = f32x4.ge(v1, t4);
+      const d0 = v128.and(f32x4.sub(v0, m4), k0), d1 = v128.and(f32x4.sub(v1, m4), k1);
+      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k0);
+      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k1);
+      v128.store(o, e0); v128.store(o, e1, 16);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      b0 = f32x4.add(b0, f32x4.mul(e0, d0)); b1 = f32x4.add(b1, f32x4.mul(e1, d1));
+      o += 32;
+    }
+    moment = <f64>hsum(f32x4.add(b0, b1));
+  }
+  return <f64>hsum(f32x4.add(a0, a1));
+}
+
+/** Multiplies n floats by k in place. */
+export function scale(p: usize, n: i32, k: f32): void {
+  const k4 = f32x4.splat(k);
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 16) v128.store(q, f32x4.mul(v128.load(q), k4));
+}
+
+/**
+ * Inverse-CDF draw over n non-negative weights: the first index whose running sum exceeds target.
+ * Falls back to the last positive weight when rounding leaves the target unreached.
+ */
+export function drawDense(p: usize, n: i32, target: f64): i32 {
+  let acc: f64 = 0;
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 16) {
+    const v = v128.load(q);
+    const h = <f64>hsum(v);
+    if (acc + h > target) {
+      for (let j = 0; j < 4; j++) {
+        const e = <f64>load<f32>(q + (<usize>j << 2));
+        acc += e;
+        if (acc > target && e > 0) return <i32>((q - p) >> 2) + j;
+      }
+    } else {
+      acc += h;
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) if (load<f32>(p + (<usize>i << 2)) > 0) return i;
+  return -1;
+}
+
+/**
+ * dst = allowed ? src : -inf over n floats (n a multiple of 32), one mask bit per token.
+ * Validates src as maxPass does (sets `suspect`).
+ */
+export function maskCopy(src: usize, dst: usize, mask: usize, n: i32): void {
+  const neg = f32x4.splat(-Infinity);
+  let m0 = neg, s0 = f32x4.splat(0);
+  const blocks = n >> 5;
+  for (let b = 0; b < blocks; b++) {
+    const word = load<u32>(mask + (<usize>b << 2));
+    const sp = src + (<usize>b << 7), dp = dst + (<usize>b << 7);
+    for (let j = 0; j < 8; j++) {
+      const off = <usize>j << 4;
+      const v = v128.load(sp + off);
+      m0 = f32x4.pmax(m0, v);
+      s0 = f32x4.add(s0, v);
+      const lanes = v128.load(NIBBLE_MASKS + (<usize>((word >>> (j << 2)) & 15) << 4));
+      v128.store(dp + off, v128.bitselect(v, neg, lanes));
+    }
+  }
+  suspect = isNaN(hsum(s0)) || hmax(m0) == Infinity;
+}
+
+/** Count, sum and sum of squares (f64) of (p[i] - shift) over the n floats with p[i] >= thr. */
+export let momentCount: i32 = 0;
+export let momentSum: f64 = 0;
+export let momentSq: f64 = 0;
+export function moments(p: usize, n: i32, thr: f32, shift: f32): void {
+  const t = f32x4.splat(thr), sh = f32x4.splat(shift);
+  let c = i32x4.splat(0);
+  let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
+  const end = p + (<usize>n << 2);
+  for (let q = p; q < end; q += 16) {
+    const v = v128.load(q);
+    const k = f32x4.ge(v, t);
+    c = i32x4.sub(c, k);
+    const d = v128.and(f32x4.sub(v, sh), k);
+    const lo = f64x2.promote_low_f32x4(d);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(d, d, 2, 3, 0, 1));
+    s0 = f64x2.add(s0, lo); s1 = f64x2.add(s1, hi);
+    q0 = f64x2.add(q0, f64x2.mul(lo, lo)); q1 = f64x2.add(q1, f64x2.mul(hi, hi));
+  }
+  momentCount = i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+  const s = f64x2.add(s0, s1), qq = f64x2.add(q0, q1);
+  momentSum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  momentSq = f64x2.extract_lane(qq, 0) + f64x2.extract_lane(qq, 1);
+}

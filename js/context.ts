@@ -1,0 +1,122 @@
+// What the transforms need from the context (the token ids so far), written into the engine's lists:
+// (token, count) pairs of the penalty window, n-gram bans, bad-word bans. Scratch buffers are allocated
+// once per sampler, so a call allocates nothing.
+import { tokenId } from "./errors.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_PAIRS, type Views } from "./layout.js";
+import type { Resolved } from "./options.js";
+
+export class ContextLists {
+  private readonly counts: Int32Array;
+  private readonly distinct: Int32Array;
+  private readonly marks: Uint32Array;
+  private mark = 0;
+
+  constructor(private readonly vocab: number) {
+    this.counts = new Int32Array(vocab);
+    this.distinct = new Int32Array(vocab);
+    this.marks = new Uint32Array(vocab);
+  }
+
+  /** Throws before anything changes if an id is not a token of the vocabulary. */
+  validate(context: ArrayLike<number> | undefined, name: string): void {
+    if (context === undefined) return;
+    if (typeof context !== "object" || context === null || typeof context.length !== "number") {
+      throw new TypeError(`${name} must be an array of token ids, got ${String(context)}`);
+    }
+    const v = this.vocab;
+    for (let i = 0; i < context.length; i++) {
+      const t = context[i];
+      if (!(Number.isInteger(t) && t! >= 0 && t! < v)) tokenId(`${name}[${i}]`, t, v);
+    }
+  }
+
+  /** Fills the engine's pair and ban lists for `context` (validated) under options `r`. */
+  write(context: ArrayLike<number> | undefined, r: Resolved, views: Views): void {
+    const p = views.params;
+    p[P_N_PAIRS] = 0;
+    p[P_N_BAN_NGRAM] = 0;
+    p[P_N_BAN_WORDS] = 0;
+    const len = context?.length ?? 0;
+    if (r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0) {
+      p[P_N_PAIRS] = len === 0 ? 0 : this.windowPairs(context!, r.penaltyLastN, views.pairs);
+    }
+    if (r.noRepeatNgramSize > 0 && len > 0) {
+      p[P_N_BAN_NGRAM] = this.ngramBans(context!, r.noRepeatNgramSize, views.bans, 0);
+    }
+    if (r.badWordsIds.length > 0) {
+      p[P_N_BAN_WORDS] = this.badWordBans(context, r.badWordsIds, views.bans, views.vpad);
+    }
+  }
+
+  /** Distinct tokens of the last `lastN` ids (-1 = all) with their counts, as (token, count) pairs. */
+  windowPairs(context: ArrayLike<number>, lastN: number, out: Uint32Array): number {
+    const start = lastN < 0 ? 0 : Math.max(0, context.length - lastN);
+    const counts = this.counts, distinct = this.distinct;
+    let d = 0;
+    for (let i = start; i < context.length; i++) {
+      const t = context[i]!;
+      if (counts[t]!++ === 0) distinct[d++] = t;
+    }
+    for (let k = 0; k < d; k++) {
+      const t = distinct[k]!;
+      out[2 * k] = t;
+      out[2 * k + 1] = counts[t]!;
+      counts[t] = 0;
+    }
+    return d;
+  }
+
+  private nextMark(): number {
+    this.mark = (this.mark + 1) >>> 0;
+    if (this.mark === 0) {
+      this.marks.fill(0);
+      this.mark = 1;
+    }
+    return this.mark;
+  }
+
+  /**
+   * Hugging Face's no-repeat-ngram rule: ban every token that would complete an n-gram already present,
+   * i.e. that followed an earlier occurrence of the last n - 1 ids.
+   */
+  ngramBans(context: ArrayLike<number>, n: number, out: Uint32Array, offset: number): number {
+    const len = context.length;
+    if (len + 1 < n) return 0;
+    const m = this.nextMark(), marks = this.marks;
+    const tail = len - (n - 1);
+    let k = 0;
+    for (let start = 0; start + n - 1 < len; start++) {
+      let j = 0;
+      while (j < n - 1 && context[start + j] === context[tail + j]) j++;
+      if (j === n - 1) {
+        const t = context[start + n - 1]!;
+        if (marks[t] !== m) {
+          marks[t] = m;
+          out[offset + k++] = t;
+        }
+      }
+    }
+    return k;
+  }
+
+  /** Hugging Face's bad-words rule: a sequence's last id is banned when the rest of it ends the context. */
+  badWordBans(context: ArrayLike<number> | undefined, words: number[][], out: Uint32Array, offset: number): number {
+    const len = context?.length ?? 0;
+    const m = this.nextMark(), marks = this.marks;
+    let k = 0;
+    for (const seq of words) {
+      const pre = seq.length - 1;
+      if (pre > len) continue;
+      let j = 0;
+      while (j < pre && context![len - pre + j] === seq[j]) j++;
+      if (j === pre) {
+        const t = seq[pre]!;
+        if (marks[t] !== m) {
+          marks[t] = m;
+          out[offset + k++] = t;
+        }
+      }
+    }
+    return k;
+  }
+}

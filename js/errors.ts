@@ -1,0 +1,50 @@
+// Error messages name the argument and the value: `topP must be in (0, 1], got 1.5`.
+
+/** A short, readable rendering of any value for an error message. */
+export function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (v === null || v === undefined || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) {
+    const head = v.slice(0, 8).map(show).join(", ");
+    return `[${head}${v.length > 8 ? `, ... (${v.length} items)` : ""}]`;
+  }
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
+  if (typeof v === "function") return "a function";
+  const name = (v as object).constructor?.name;
+  return name && name !== "Object" ? `a ${name}` : "an object";
+}
+
+export function rangeError(name: string, rule: string, value: unknown): RangeError {
+  return new RangeError(`${name} must be ${rule}, got ${show(value)}`);
+}
+
+export function typeError(name: string, rule: string, value: unknown): TypeError {
+  return new TypeError(`${name} must be ${rule}, got ${show(value)}`);
+}
+
+/** A finite number, or a TypeError naming it. */
+export function number(name: string, v: unknown): number {
+  if (typeof v !== "number") throw typeError(name, "a number", v);
+  return v;
+}
+
+/** An integer in [min, max]. */
+export function integer(name: string, v: unknown, min: number, max: number): number {
+  const x = number(name, v);
+  if (!Number.isInteger(x) || x < min || x > max) {
+    const rule = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    throw rangeError(name, rule, v);
+  }
+  return x;
+}
+
+/** A token id of a vocabulary of `vocab` tokens. */
+export function tokenId(name: string, v: unknown, vocab: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= vocab) {
+    if (typeof v !== "number") throw typeError(name, `a token id in [0, ${vocab})`, v);
+    throw rangeError(name, `a token id in [0, ${vocab})`, v);
+  }
+  return v;
+}

@@ -1,0 +1,258 @@
+// Sampler options: validation (every bad value gets an error naming it) and the chain program.
+import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
+import {
+  OP_ALLOWED, OP_BAD_WORDS, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
+  OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P,
+} from "./layout.js";
+
+/** The transforms, by the option that configures each; `order` lists these names. */
+export type TransformName =
+  | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
+  | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
+  | "epsilonCutoff" | "etaCutoff";
+
+export const OP_OF: Readonly<Record<TransformName, number>> = {
+  repetitionPenalty: OP_REPETITION,
+  presencePenalty: OP_PRESENCE,
+  frequencyPenalty: OP_FREQUENCY,
+  noRepeatNgramSize: OP_NGRAM_BANS,
+  badWordsIds: OP_BAD_WORDS,
+  logitBias: OP_LOGIT_BIAS,
+  allowedTokens: OP_ALLOWED,
+  temperature: OP_TEMPERATURE,
+  topNSigma: OP_TOP_N_SIGMA,
+  topK: OP_TOP_K,
+  topP: OP_TOP_P,
+  minP: OP_MIN_P,
+  typicalP: OP_TYPICAL_P,
+  epsilonCutoff: OP_EPSILON,
+  etaCutoff: OP_ETA,
+};
+
+/** Hugging Face's processors, then its warpers in the order `generate` builds them. */
+export const HF_ORDER: readonly TransformName[] = [
+  "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias",
+  "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff",
+];
+
+/** llama.cpp's default chain (bias, penalties, then truncation, temperature last); masks sit with the bias. */
+export const LLAMA_ORDER: readonly TransformName[] = [
+  "logitBias", "allowedTokens", "badWordsIds", "noRepeatNgramSize", "repetitionPenalty", "frequencyPenalty",
+  "presencePenalty", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "temperature",
+];
+
+export interface DryOptions { multiplier: number; base?: number; allowedLength?: number; penaltyLastN?: number; sequenceBreakers?: string[] }
+export interface XtcOptions { probability: number; threshold: number }
+export interface MirostatOptions { version: 1 | 2; tau: number; eta: number }
+export interface DynamicTemperatureOptions { range: number; exponent?: number }
+
+export interface SamplerOptions {
+  /** Number of tokens, 1 .. 2^20. */
+  vocabSize: number;
+  /** uint32; the same seed and inputs give the same tokens on every runtime. Default: random. */
+  seed?: number;
+  /** logits / T; 0 = greedy (argmax, lowest id wins ties). Default 1. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  typicalP?: number;
+  epsilonCutoff?: number;
+  etaCutoff?: number;
+  topNSigma?: number;
+  minTokensToKeep?: number;
+  repetitionPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  penaltyLastN?: number;
+  noRepeatNgramSize?: number;
+  logitBias?: Record<number, number> | Map<number, number>;
+  badWordsIds?: number[][];
+  allowedTokens?: Uint32Array;
+  order?: "hf" | "llama.cpp" | TransformName[];
+  dry?: DryOptions;
+  xtc?: XtcOptions;
+  mirostat?: MirostatOptions;
+  dynamicTemperature?: DynamicTemperatureOptions;
+}
+
+/** Options after validation, with neutral values filled in. */
+export interface Resolved {
+  vocabSize: number;
+  seed: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  typicalP: number;
+  epsilonCutoff: number;
+  etaCutoff: number;
+  topNSigma: number;
+  minTokensToKeep: number;
+  repetitionPenalty: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  penaltyLastN: number;
+  noRepeatNgramSize: number;
+  logitBias: Map<number, number>;
+  badWordsIds: number[][];
+  allowedTokens: Uint32Array | null;
+  order: readonly TransformName[];
+  exactTopK: boolean;
+}
+
+const KNOWN = new Set([
+  "vocabSize", "seed", "temperature", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topNSigma",
+  "minTokensToKeep", "repetitionPenalty", "presencePenalty", "frequencyPenalty", "penaltyLastN", "noRepeatNgramSize",
+  "logitBias", "badWordsIds", "allowedTokens", "order", "dry", "xtc", "mirostat", "dynamicTemperature",
+]);
+
+const MAX_VOCAB = 1 << 20;
+
+function randomSeed(): number {
+  const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
+  if (c?.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0]!;
+  return Math.floor(Math.random() * 0x100000000) >>> 0;
+}
+
+/** In [lo, hi] with each end open or closed as the rule says, e.g. "(0, 1]". */
+function inRange(name: string, v: unknown, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): number {
+  if (v === undefined) return dflt;
+  const x = number(name, v);
+  const ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+  if (!ok) throw rangeError(name, `in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`, v);
+  return x;
+}
+
+function finite(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  const x = number(name, v);
+  if (!Number.isFinite(x)) throw rangeError(name, "a finite number", v);
+  return x;
+}
+
+export function checkSeed(name: string, v: unknown): number {
+  return integer(name, v, 0, 0xffffffff);
+}
+
+export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): Map<number, number> {
+  const out = new Map<number, number>();
+  if (v === undefined) return out;
+  let entries: [unknown, unknown][];
+  if (v instanceof Map) entries = [...v.entries()];
+  else if (typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)) entries = Object.entries(v);
+  else throw typeError(name, "a Record<number, number> or a Map<number, number>", v);
+  for (const [k, b] of entries) {
+    const id = typeof k === "string" && /^\d+$/.test(k) ? Number(k) : k;
+    tokenId(`${name} key`, id, vocab);
+    const x = number(`${name}[${show(id)}]`, b);
+    if (Number.isNaN(x) || x === Infinity) throw rangeError(`${name}[${show(id)}]`, "finite or -Infinity", b);
+    out.set(id as number, x);
+  }
+  return out;
+}
+
+export function checkBadWords(v: unknown, vocab: number, name = "badWordsIds"): number[][] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw typeError(name, "an array of token-id arrays", v);
+  return v.map((seq: unknown, i) => {
+    if (!Array.isArray(seq) || seq.length === 0) throw typeError(`${name}[${i}]`, "a non-empty array of token ids", seq);
+    return seq.map((t: unknown, j) => tokenId(`${name}[${i}][${j}]`, t, vocab));
+  });
+}
+
+export function checkMask(v: unknown, vocab: number, name = "allowedTokens"): Uint32Array | null {
+  if (v === undefined || v === null) return null;
+  const words = Math.ceil(vocab / 32);
+  if (!(v instanceof Uint32Array)) throw typeError(name, `a Uint32Array of ${words} words (one bit per token)`, v);
+  if (v.length !== words) throw rangeError(`${name}.length`, `${words} (ceil(vocabSize / 32))`, v.length);
+  return v;
+}
+
+function checkOrder(v: unknown): { order: readonly TransformName[]; exactTopK: boolean } {
+  if (v === undefined || v === "hf") return { order: HF_ORDER, exactTopK: false };
+  if (v === "llama.cpp") return { order: LLAMA_ORDER, exactTopK: true };
+  if (!Array.isArray(v)) throw typeError("order", '"hf", "llama.cpp" or an array of transform names', v);
+  const seen = new Set<string>();
+  v.forEach((name: unknown, i) => {
+    if (typeof name !== "string" || !(name in OP_OF)) {
+      throw rangeError(`order[${i}]`, `one of ${Object.keys(OP_OF).join(", ")}`, name);
+    }
+    if (seen.has(name)) throw rangeError(`order[${i}]`, "listed once", name);
+    seen.add(name);
+  });
+  return { order: v as TransformName[], exactTopK: false };
+}
+
+function rejectPlanned(o: SamplerOptions): void {
+  const on: [string, boolean][] = [
+    ["dry", o.dry !== undefined && o.dry.multiplier !== 0],
+    ["xtc", o.xtc !== undefined && o.xtc.probability !== 0],
+    ["mirostat", o.mirostat !== undefined],
+    ["dynamicTemperature", o.dynamicTemperature !== undefined && o.dynamicTemperature.range !== 0],
+  ];
+  for (const [name, enabled] of on) {
+    if (enabled) throw new RangeError(`${name} is not supported by this version of llm-sampler yet; leave it off`);
+  }
+}
+
+export function resolveOptions(o: SamplerOptions): Resolved {
+  if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown option ${show(k)}`);
+  if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
+  const vocabSize = integer("vocabSize", o.vocabSize, 1, MAX_VOCAB);
+  rejectPlanned(o);
+  const r: Resolved = {
+    vocabSize,
+    seed: o.seed === undefined ? randomSeed() : checkSeed("seed", o.seed),
+    temperature: inRange("temperature", o.temperature, 1, 0, Infinity, false, true),
+    topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, Number.MAX_SAFE_INTEGER),
+    topP: inRange("topP", o.topP, 1, 0, 1, true, false),
+    minP: inRange("minP", o.minP, 0, 0, 1, false, false),
+    typicalP: inRange("typicalP", o.typicalP, 1, 0, 1, true, false),
+    epsilonCutoff: inRange("epsilonCutoff", o.epsilonCutoff, 0, 0, 1, false, true),
+    etaCutoff: inRange("etaCutoff", o.etaCutoff, 0, 0, 1, false, true),
+    topNSigma: finite("topNSigma", o.topNSigma, 0),
+    minTokensToKeep: o.minTokensToKeep === undefined ? 1 : integer("minTokensToKeep", o.minTokensToKeep, 1, Number.MAX_SAFE_INTEGER),
+    repetitionPenalty: inRange("repetitionPenalty", o.repetitionPenalty, 1, 0, Infinity, true, true),
+    presencePenalty: finite("presencePenalty", o.presencePenalty, 0),
+    frequencyPenalty: finite("frequencyPenalty", o.frequencyPenalty, 0),
+    penaltyLastN: o.penaltyLastN === undefined ? -1 : integer("penaltyLastN", o.penaltyLastN, -1, Number.MAX_SAFE_INTEGER),
+    noRepeatNgramSize: o.noRepeatNgramSize === undefined ? 0 : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
+    logitBias: checkLogitBias(o.logitBias, vocabSize),
+    badWordsIds: checkBadWords(o.badWordsIds, vocabSize),
+    allowedTokens: checkMask(o.allowedTokens, vocabSize),
+    ...checkOrder(o.order),
+  };
+  const missing = enabledTransforms(r).filter((t) => !r.order.includes(t));
+  if (missing.length > 0) throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
+  return r;
+}
+
+/** The transforms that are not at their neutral value (temperature 0 is greedy, not a transform). */
+export function enabledTransforms(r: Resolved): TransformName[] {
+  const on: Record<TransformName, boolean> = {
+    repetitionPenalty: r.repetitionPenalty !== 1,
+    presencePenalty: r.presencePenalty !== 0,
+    frequencyPenalty: r.frequencyPenalty !== 0,
+    noRepeatNgramSize: r.noRepeatNgramSize > 0,
+    badWordsIds: r.badWordsIds.length > 0,
+    logitBias: r.logitBias.size > 0,
+    allowedTokens: r.allowedTokens !== null,
+    temperature: r.temperature !== 1 && r.temperature !== 0,
+    topNSigma: r.topNSigma > 0,
+    topK: r.topK > 0,
+    topP: r.topP < 1,
+    minP: r.minP > 0,
+    typicalP: r.typicalP < 1,
+    epsilonCutoff: r.epsilonCutoff > 0,
+    etaCutoff: r.etaCutoff > 0,
+  };
+  return (Object.keys(on) as TransformName[]).filter((k) => on[k]);
+}
+
+/** The op codes of the enabled transforms, in the configured order. */
+export function program(r: Resolved): number[] {
+  const on = new Set(enabledTransforms(r));
+  return r.order.filter((t) => on.has(t)).map((t) => OP_OF[t]);
+}

@@ -1,0 +1,195 @@
+// The Sampler: validates every argument, writes options and context lists into the engine, runs the
+// chain in wasm and turns error codes into errors that name the argument.
+import { ContextLists } from "./context.js";
+import { createEngine } from "./engine.js";
+import { integer, rangeError, typeError } from "./errors.js";
+import {
+  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
+  P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
+  P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
+  R_LOGPROB, R_N_TOP, Views, type EngineExports,
+} from "./layout.js";
+import { checkMask, checkSeed, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
+
+export interface TopLogprob {
+  token: number;
+  logprob: number;
+}
+
+export interface Sampler {
+  readonly vocabSize: number;
+  /** A view into wasm memory: write the next logits here to skip one copy. */
+  readonly logits: Float32Array;
+  sample(logits?: Float32Array, context?: ArrayLike<number>): number;
+  probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array;
+  topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[];
+  sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array;
+  reseed(seed: number): void;
+  /** Replaces the allowed-token bitmask (null = every token allowed), e.g. once per step from a grammar. */
+  setAllowedTokens(mask: Uint32Array | null): void;
+  /** Log-probability of the token the last sample() drew, in its final distribution. */
+  readonly lastLogprob: number;
+}
+
+export class SamplerImpl implements Sampler {
+  readonly vocabSize: number;
+  private readonly views: Views;
+  private readonly lists: ContextLists;
+
+  constructor(private readonly ex: EngineExports, private readonly opts: Resolved) {
+    this.vocabSize = opts.vocabSize;
+    this.views = new Views(ex, opts.vocabSize);
+    this.lists = new ContextLists(opts.vocabSize);
+    this.writeOptions();
+    ex.seedRandom(opts.seed);
+  }
+
+  get logits(): Float32Array {
+    return this.views.fresh().logits;
+  }
+
+  get lastLogprob(): number {
+    return this.views.fresh().result[R_LOGPROB]!;
+  }
+
+  sample(logits?: Float32Array, context?: ArrayLike<number>): number {
+    this.load(logits, context);
+    return this.check(this.ex.run(FLAG_SAMPLE));
+  }
+
+  probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
+    this.load(logits, context);
+    this.check(this.ex.run(FLAG_PROBS));
+    return this.views.fresh().exp.slice();
+  }
+
+  topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[] {
+    integer("n", n, 0, Number.MAX_SAFE_INTEGER);
+    this.load(logits, context);
+    if (n === 0) return [];
+    const v = this.views.fresh();
+    v.params[P_TOP_N] = Math.min(n, this.vocabSize);
+    this.check(this.ex.run(FLAG_TOP));
+    return this.readTop();
+  }
+
+  /** Samples and reports the top n log-probabilities of the same distribution, in one run. */
+  sampleWithTop(n: number, logits?: Float32Array, context?: ArrayLike<number>): { token: number; top: TopLogprob[] } {
+    this.load(logits, context);
+    this.views.params[P_TOP_N] = Math.max(1, Math.min(n, this.vocabSize));
+    const token = this.check(this.ex.run(FLAG_SAMPLE | (n > 0 ? FLAG_TOP : 0)));
+    return { token, top: n > 0 ? this.readTop() : [] };
+  }
+
+  sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
+    const v = this.vocabSize;
+    integer("batch", batch, 0, Number.MAX_SAFE_INTEGER);
+    if (!(rows instanceof Float32Array)) throw typeError("rows", "a Float32Array", rows);
+    if (rows.length !== batch * v) throw rangeError("rows.length", `batch * vocabSize (${batch * v})`, rows.length);
+    if (contexts !== undefined) {
+      if (!Array.isArray(contexts) || contexts.length !== batch) {
+        throw typeError("contexts", `an array of ${batch} contexts`, contexts);
+      }
+      contexts.forEach((c, i) => this.lists.validate(c, `contexts[${i}]`));
+    }
+    const out = new Int32Array(batch);
+    const state = this.ex.rngState();
+    const dst = this.views.fresh().logits;
+    try {
+      for (let b = 0; b < batch; b++) {
+        dst.set(rows.subarray(b * v, (b + 1) * v));
+        this.lists.write(contexts?.[b], this.opts, this.views);
+        out[b] = this.check(this.ex.run(FLAG_SAMPLE), `rows[${b}]`);
+      }
+    } catch (e) {
+      this.ex.setRngState(state); // a failed batch draws nothing
+      throw e;
+    }
+    return out;
+  }
+
+  reseed(seed: number): void {
+    this.ex.seedRandom(checkSeed("seed", seed));
+  }
+
+  setAllowedTokens(mask: Uint32Array | null): void {
+    const m = checkMask(mask, this.vocabSize, "mask");
+    if (m !== null && !this.opts.order.includes("allowedTokens")) {
+      throw new RangeError('setAllowedTokens needs "allowedTokens" in the order option');
+    }
+    this.opts.allowedTokens = m;
+    this.writeOptions();
+  }
+
+  /** Validates, then copies the logits (unless they are this.logits) and writes the context lists. */
+  private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
+    const v = this.views.fresh();
+    if (logits !== undefined) {
+      if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
+      if (logits.length !== this.vocabSize) throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
+    }
+    this.lists.validate(context, "context");
+    if (logits !== undefined && !(logits.buffer === v.logits.buffer && logits.byteOffset === v.logits.byteOffset)) {
+      v.logits.set(logits);
+    }
+    this.lists.write(context, this.opts, v);
+  }
+
+  private check(code: number, name = "logits"): number {
+    if (code >= 0) return code;
+    const r = this.views.fresh().result;
+    if (code === ERR_INVALID_LOGIT) {
+      throw rangeError(`${name}[${r[R_ERROR_INDEX]}]`, "finite or -Infinity", r[R_ERROR_VALUE]);
+    }
+    if (code === ERR_ALL_REMOVED) {
+      throw new RangeError(`${name}: every token was removed (all -Infinity, banned or masked); nothing to sample`);
+    }
+    throw new Error(`llm-sampler engine returned unknown code ${code}`);
+  }
+
+  private readTop(): TopLogprob[] {
+    const v = this.views.fresh();
+    const c = v.result[R_N_TOP]!;
+    const out: TopLogprob[] = [];
+    for (let i = 0; i < c; i++) out.push({ token: v.candIdx[i]!, logprob: v.candKey[i]! });
+    return out;
+  }
+
+  private writeOptions(): void {
+    const o = this.opts, v = this.views.fresh(), p = v.params;
+    p[P_TEMPERATURE] = o.temperature;
+    p[P_GREEDY] = o.temperature === 0 ? 1 : 0;
+    p[P_TOP_K] = Math.min(Math.max(o.topK, o.minTokensToKeep), 0x7fffffff);
+    p[P_TOP_K_EXACT] = o.exactTopK ? 1 : 0;
+    p[P_TOP_P] = o.topP;
+    p[P_MIN_P] = o.minP;
+    p[P_TYPICAL_P] = o.typicalP;
+    p[P_EPSILON] = o.epsilonCutoff;
+    p[P_ETA] = o.etaCutoff;
+    p[P_TOP_N_SIGMA] = o.topNSigma;
+    p[P_MIN_KEEP] = Math.min(o.minTokensToKeep, 0x7fffffff);
+    p[P_REPETITION] = o.repetitionPenalty;
+    p[P_PRESENCE] = o.presencePenalty;
+    p[P_FREQUENCY] = o.frequencyPenalty;
+    let k = 0;
+    v.bias.fill(0);
+    for (const [t, b] of o.logitBias) {
+      v.biasListIds[2 * k] = t;
+      v.biasListValues[2 * k + 1] = b;
+      v.bias[t] = b;
+      k++;
+    }
+    p[P_N_BIAS] = k;
+    if (o.allowedTokens) v.mask.set(o.allowedTokens);
+    const ops = program(o);
+    if (ops.length > PROGRAM_SLOTS) throw new Error("llm-sampler: chain longer than the engine's program");
+    v.program.set(ops);
+    p[P_N_OPS] = ops.length;
+  }
+}
+
+export async function createSampler(options: SamplerOptions): Promise<Sampler> {
+  const opts = resolveOptions(options);
+  const ex = await createEngine(opts.vocabSize);
+  return new SamplerImpl(ex, opts);
+}
