@@ -47,6 +47,9 @@ export const ERR_INVALID_LOGIT: i32 = -1;
 export const ERR_ALL_REMOVED: i32 = -2;
 
 const LOWEST: f32 = -f32.MAX_VALUE;
+// Float32 logits carry ~1e-7 relative error, so a cumulative mass equal to p on paper may land just below
+// it: within this factor it counts as reached (top-p, typical). Both libraries' published tables agree.
+const MASS_SLACK: f64 = 1 - 1e-6;
 
 let dense = true;
 let wPtr: usize = 0;
@@ -176,7 +179,7 @@ function candProcessor(op: i32): void {
     }
     for (let i = 0; i < n; i++) {
       const c = load<u32>(counts + (<usize>idAt(i) << 2));
-      if (c != 0) setVal(i, penalize(op, valAt(i), c));
+      if (c != 0) setVal(i, <f64><f32>penalize(op, valAt(i), c)); // logits stay f32 values, as on the dense path
     }
     for (let k = 0; k < np; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
     return;
@@ -194,7 +197,7 @@ function candProcessor(op: i32): void {
     for (let i = 0; i < n; i++) {
       const b = load<f32>(bias + (<usize>idAt(i) << 2));
       setW(i, b == -Infinity ? 0 : 1);
-      if (b != 0 && b != -Infinity) setVal(i, valAt(i) + <f64>b / s);
+      if (b != 0 && b != -Infinity) setVal(i, <f64><f32>(valAt(i) + <f64>b / s));
     }
   } else if (op == OP_ALLOWED) {
     const mask = ptr(F_MASK);
@@ -347,7 +350,7 @@ function candWarper(op: i32): void {
     candTopK(<i32>param(P_TOP_K), param(P_TOP_K_EXACT) != 0);
   } else if (op == OP_TOP_P) {
     const z = candExp();
-    cutByMass(param(P_TOP_P) * z);
+    cutByMass(param(P_TOP_P) * z * MASS_SLACK);
   } else if (op == OP_MIN_P) {
     candExp(); // the best token has weight 1, so weight < minP is p < minP * p_max
     const mp = param(P_MIN_P);
@@ -363,7 +366,7 @@ function candWarper(op: i32): void {
     const z = candExp();
     const h = candEntropy(z), lz = Math.log(z);
     for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - cMax) - lz) - h));
-    const j = wselect(n, BY_KEY, param(P_TYPICAL_P) * z, false);
+    const j = wselect(n, BY_KEY, param(P_TYPICAL_P) * z * MASS_SLACK, false);
     const dk = keyAt(j); // HF: every token as close to the entropy as the last one needed stays
     for (let i = 0; i < n; i++) setW(i, keyAt(i) <= dk ? 1 : 0);
     keepFlagged(false, BY_KEY);
@@ -432,7 +435,7 @@ function denseWarper(op: i32): void {
     const floor = floorThr();
     const e = ptr(F_EXP);
     const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
-    const target = param(P_TOP_P) * z;
+    const target = param(P_TOP_P) * z * MASS_SLACK;
     // Gather from the top down, 8 nats deeper each time, until the gathered mass covers the target.
     let depth: f64 = 8;
     let c = 0;
@@ -446,7 +449,7 @@ function denseWarper(op: i32): void {
         setW(i, w);
         mass += w;
       }
-      if (mass >= target || thr <= floor) break;
+      if ((mass >= target && c >= minKeep()) || thr <= floor) break; // the floor needs minKeep gathered too
       depth *= 2;
     }
     n = c;

@@ -1,0 +1,57 @@
+// Shared test helpers: a seeded PRNG, logits generators, distribution comparison.
+import { readFileSync } from "node:fs";
+
+/** mulberry32: a tiny seeded PRNG for building test inputs (not the engine's generator). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+export type Shape = "llm" | "flat" | "ties" | "peaked" | "banned";
+
+/**
+ * Logits shaped like a language model's: a Gaussian bulk plus a few strong candidates ("llm"), a flat
+ * bulk, quantized values full of exact ties, one dominant token, or a share of -Infinity entries.
+ */
+export function makeLogits(vocab: number, seed: number, shape: Shape): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(vocab);
+  for (let i = 0; i < vocab; i++) {
+    switch (shape) {
+      case "llm": out[i] = gaussian(r) * 2; break;
+      case "flat": out[i] = gaussian(r) * 0.3; break;
+      case "ties": out[i] = Math.round(gaussian(r) * 4) / 4; break;
+      case "peaked": out[i] = gaussian(r); break;
+      case "banned": out[i] = r() < 0.3 ? -Infinity : gaussian(r) * 2; break;
+    }
+  }
+  if (shape === "llm" || shape === "banned") {
+    const strong = Math.min(vocab, 1 + Math.floor(r() * 20));
+    for (let j = 0; j < strong; j++) out[Math.floor(r() * vocab)] = 8 + r() * 6;
+  }
+  if (shape === "peaked") out[Math.floor(r() * vocab)] = 25;
+  return out;
+}
+
+/** Sum of |p - q| over all tokens. */
+export function l1(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < p.length; i++) d += Math.abs(p[i]! - q[i]!);
+  return d;
+}
+
+/** A next-word distribution from data/next-word (CMU trigram LM, BSD-2-Clause; see data/README.md). */
+export function nextWord(file: string): Float32Array {
+  const b = readFileSync(new URL(`../data/next-word/${file}`, import.meta.url));
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
+}

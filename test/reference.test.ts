@@ -1,0 +1,126 @@
+// Randomized agreement with the double-precision reference: random option combinations, orders,
+// contexts and vocabulary sizes from 1 to 300k, fixed fast-check seeds.
+//
+// Tolerance: the L1 distance between the engine's probs() and the reference is at most 1e-3. The engine
+// computes exp in f32 SIMD (relative error < 2e-7) and sums in f32 lanes, so without a boundary decision
+// flipping the distance is ~1e-6; the margin admits a token whose cumulative mass lies within float
+// rounding of a top-p / typical boundary, which then carries at most ~1/vocab of mass.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createSampler, type SamplerOptions, type TransformName } from "../js/index.js";
+import { HF_ORDER } from "../js/options.js";
+import { makeLogits, l1, rng, type Shape } from "./helpers.js";
+import { AllRemovedError, referenceProbs, type RefOptions } from "./reference.js";
+
+const TOLERANCE = 1e-3;
+
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+const dbl = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+// Penalties and biases: magnitudes >= 0.01 (smaller ones vanish in float32 logits) and offset off the
+// quarter grid of the "ties" logits, so no two tokens become tied through arithmetic, which float32 and
+// float64 would decide differently.
+const amount = (min: number, max: number) =>
+  fc.tuple(dbl(min, max), fc.boolean()).map(([v, neg]) => (neg ? -1 : 1) * (Math.max(0.01, Math.abs(v)) + 0.000317));
+
+const optionsArb = fc.record({
+  temperature: fc.oneof(fc.constant(undefined), fc.constant(0), dbl(0.2, 2)),
+  topK: opt(fc.integer({ min: 1, max: 60 })),
+  topP: opt(dbl(0.05, 0.99)),
+  minP: opt(dbl(0.005, 0.6)),
+  typicalP: opt(dbl(0.1, 0.99)),
+  epsilonCutoff: opt(dbl(1e-4, 0.08)),
+  etaCutoff: opt(dbl(1e-4, 0.08)),
+  topNSigma: opt(dbl(0.3, 4)),
+  minTokensToKeep: opt(fc.integer({ min: 1, max: 6 })),
+  repetitionPenalty: opt(dbl(0.5, 2).map((r) => r + 0.000317)),
+  presencePenalty: opt(amount(0, 1.5)),
+  frequencyPenalty: opt(amount(0, 1.5)),
+  penaltyLastN: opt(fc.integer({ min: -1, max: 64 })),
+  noRepeatNgramSize: opt(fc.integer({ min: 1, max: 3 })),
+  bias: opt(fc.array(fc.tuple(dbl(0, 1), fc.oneof(amount(0, 5), fc.constant(-Infinity))), { minLength: 1, maxLength: 6 })),
+  badWords: opt(fc.array(fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 })),
+  maskDensity: opt(dbl(0.05, 1)),
+});
+
+const caseArb = (vocab: fc.Arbitrary<number>) =>
+  fc.record({
+    vocab,
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    shape: fc.constantFrom<Shape>("llm", "flat", "ties", "peaked", "banned"),
+    contextLen: fc.integer({ min: 0, max: 80 }),
+    order: fc.oneof(
+      fc.constantFrom<"hf" | "llama.cpp">("hf", "llama.cpp"),
+      fc.shuffledSubarray([...HF_ORDER], { minLength: HF_ORDER.length, maxLength: HF_ORDER.length }),
+    ),
+    o: optionsArb,
+  });
+
+type Case = fc.RecordValue<ReturnType<typeof caseArb> extends fc.Arbitrary<infer T> ? T : never>;
+
+function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Float32Array; context: number[] } {
+  const V = c.vocab;
+  const r = rng(c.seed ^ 0x5bd1e995);
+  const logits = makeLogits(V, c.seed, c.shape);
+  const small = Math.min(V, 40);
+  const context = Array.from({ length: c.contextLen }, () => Math.floor(r() * small));
+  const o = c.o;
+  const logitBias = o.bias ? new Map(o.bias.map(([f, b]) => [Math.min(V - 1, Math.floor(f * V)), b] as [number, number])) : undefined;
+  const badWordsIds = o.badWords?.map((w) => w.map((t) => t % V));
+  let allowedTokens: Uint32Array | undefined;
+  if (o.maskDensity !== undefined) {
+    allowedTokens = new Uint32Array(Math.ceil(V / 32));
+    for (let i = 0; i < V; i++) if (r() < o.maskDensity) allowedTokens[i >>> 5]! |= 1 << (i & 31);
+  }
+  const shared = {
+    temperature: o.temperature, topK: o.topK, topP: o.topP, minP: o.minP, typicalP: o.typicalP,
+    epsilonCutoff: o.epsilonCutoff, etaCutoff: o.etaCutoff, topNSigma: o.topNSigma, minTokensToKeep: o.minTokensToKeep,
+    repetitionPenalty: o.repetitionPenalty, presencePenalty: o.presencePenalty, frequencyPenalty: o.frequencyPenalty,
+    penaltyLastN: o.penaltyLastN, noRepeatNgramSize: o.noRepeatNgramSize, badWordsIds, allowedTokens,
+    order: c.order as "hf" | "llama.cpp" | TransformName[],
+  };
+  const defined = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined));
+  return {
+    engine: { vocabSize: V, seed: 7, ...defined, ...(logitBias ? { logitBias } : {}) },
+    ref: { ...defined, ...(logitBias ? { logitBias } : {}) },
+    logits,
+    context,
+  };
+}
+
+async function agrees(c: Case): Promise<void> {
+  const { engine, ref, logits, context } = build(c);
+  const sampler = await createSampler(engine);
+  let expected: Float64Array | undefined;
+  try {
+    expected = referenceProbs(logits, ref, context);
+  } catch (e) {
+    if (!(e instanceof AllRemovedError)) throw e;
+  }
+  if (expected === undefined) {
+    expect(() => sampler.probs(logits, context)).toThrow(/every token was removed/);
+    return;
+  }
+  const got = sampler.probs(logits, context);
+  const d = l1(got, expected);
+  if (!(d <= TOLERANCE)) {
+    throw new Error(`L1 ${d} > ${TOLERANCE} for ${JSON.stringify({ ...c, o: c.o })}`);
+  }
+  // sample() draws from the same distribution: the token it picks has positive probability
+  expect(got[sampler.sample(logits, context)]!).toBeGreaterThan(0);
+}
+
+describe("engine vs double-precision reference", () => {
+  it("agrees for vocabularies of 1 to 6,000 tokens", async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 6000 }))), agrees),
+      { seed: 20261126, numRuns: 2000 },
+    );
+  }, 120_000);
+
+  it("agrees for vocabularies of 6,000 to 300,000 tokens", async () => {
+    await fc.assert(fc.asyncProperty(caseArb(fc.integer({ min: 6001, max: 300_000 })), agrees), {
+      seed: 1126,
+      numRuns: 24,
+    });
+  }, 300_000);
+});

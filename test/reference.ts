@@ -1,0 +1,227 @@
+// A plain double-precision reference of every transform, written for clarity, not speed: it sorts the
+// whole vocabulary whenever that is the obvious way. The engine must agree with it (test/reference.test.ts).
+// Conventions shared with the engine: "best first" means higher score, then lower token id.
+import { HF_ORDER, LLAMA_ORDER, type TransformName } from "../js/options.js";
+
+export interface RefOptions {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  typicalP?: number;
+  epsilonCutoff?: number;
+  etaCutoff?: number;
+  topNSigma?: number;
+  minTokensToKeep?: number;
+  repetitionPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  penaltyLastN?: number;
+  noRepeatNgramSize?: number;
+  logitBias?: Map<number, number>;
+  badWordsIds?: number[][];
+  allowedTokens?: Uint32Array;
+  order?: "hf" | "llama.cpp" | TransformName[];
+}
+
+export class AllRemovedError extends Error {}
+
+/** Logits are float32 values: a processor's result is stored as one, in the engine and here. */
+const f32 = Math.fround;
+
+/** A cumulative mass within 1e-6 (relative) of p counts as reaching p: float32 logits cannot do better. */
+const MASS_SLACK = 1 - 1e-6;
+
+const PROCESSORS = new Set<TransformName>([
+  "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias", "allowedTokens",
+]);
+
+/** Token ids with a finite score, best first. */
+function ranked(scores: Float64Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (scores[i] !== -Infinity) ids.push(i);
+  return ids.sort((a, b) => scores[b]! - scores[a]! || a - b);
+}
+
+function softmax(scores: Float64Array): Float64Array {
+  let m = -Infinity;
+  for (const x of scores) m = Math.max(m, x);
+  const p = new Float64Array(scores.length);
+  if (m === -Infinity) return p;
+  let z = 0;
+  for (let i = 0; i < scores.length; i++) z += p[i] = Math.exp(scores[i]! - m);
+  for (let i = 0; i < p.length; i++) p[i]! /= z;
+  return p;
+}
+
+function removeAllBut(scores: Float64Array, keep: Iterable<number>): void {
+  const k = new Set(keep);
+  for (let i = 0; i < scores.length; i++) if (!k.has(i)) scores[i] = -Infinity;
+}
+
+/** Keeps the tokens `keep` says, or, if fewer than minKeep, the best minKeep (exactly, or with ties). */
+function keepAtLeast(scores: Float64Array, keep: (id: number) => boolean, minKeep: number, ties: boolean, order = ranked(scores)): void {
+  const kept = order.filter(keep);
+  if (kept.length >= Math.min(minKeep, order.length)) return removeAllBut(scores, kept);
+  const best = order.slice(0, minKeep);
+  if (!ties) return removeAllBut(scores, best);
+  const kth = scores[best[best.length - 1]!]!;
+  removeAllBut(scores, order.filter((i) => keep(i) || scores[i]! >= kth));
+}
+
+function entropy(p: Float64Array): number {
+  let h = 0;
+  for (const x of p) if (x > 0) h -= x * Math.log(x);
+  return h;
+}
+
+export function windowCounts(context: number[], lastN: number): Map<number, number> {
+  const w = lastN < 0 ? context : lastN === 0 ? [] : context.slice(-lastN);
+  const c = new Map<number, number>();
+  for (const t of w) c.set(t, (c.get(t) ?? 0) + 1);
+  return c;
+}
+
+export function ngramBans(context: number[], n: number): Set<number> {
+  const out = new Set<number>();
+  if (context.length + 1 < n) return out;
+  const suffix = context.slice(context.length - (n - 1)).join(",");
+  for (let i = 0; i + n <= context.length; i++) {
+    if (context.slice(i, i + n - 1).join(",") === suffix) out.add(context[i + n - 1]!);
+  }
+  return out;
+}
+
+export function badWordBans(context: number[], words: number[][]): Set<number> {
+  const out = new Set<number>();
+  for (const w of words) {
+    const pre = w.slice(0, -1);
+    if (pre.length <= context.length && context.slice(context.length - pre.length).join(",") === pre.join(",")) {
+      out.add(w[w.length - 1]!);
+    }
+  }
+  return out;
+}
+
+function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], exactTopK: boolean): void {
+  const minKeep = o.minTokensToKeep ?? 1;
+  const V = s.length;
+  switch (name) {
+    case "repetitionPenalty": {
+      const r = o.repetitionPenalty ?? 1;
+      for (const t of windowCounts(context, o.penaltyLastN ?? -1).keys()) s[t] = f32(s[t]! < 0 ? s[t]! * r : s[t]! / r);
+      return;
+    }
+    case "presencePenalty":
+      for (const t of windowCounts(context, o.penaltyLastN ?? -1).keys()) s[t] = f32(s[t]! - (o.presencePenalty ?? 0));
+      return;
+    case "frequencyPenalty":
+      for (const [t, c] of windowCounts(context, o.penaltyLastN ?? -1)) s[t] = f32(s[t]! - (o.frequencyPenalty ?? 0) * c);
+      return;
+    case "noRepeatNgramSize":
+      for (const t of ngramBans(context, o.noRepeatNgramSize!)) s[t] = -Infinity;
+      return;
+    case "badWordsIds":
+      for (const t of badWordBans(context, o.badWordsIds!)) s[t] = -Infinity;
+      return;
+    case "logitBias":
+      for (const [t, b] of o.logitBias!) s[t] = f32(s[t]! + b);
+      return;
+    case "allowedTokens":
+      for (let i = 0; i < V; i++) if (((o.allowedTokens![i >>> 5]! >>> (i & 31)) & 1) === 0) s[i] = -Infinity;
+      return;
+    case "temperature":
+      for (let i = 0; i < V; i++) s[i]! /= o.temperature!;
+      return;
+    case "topNSigma": {
+      // llama.cpp: max, mean and population std over the finite logits; keep logit >= max - n * std.
+      const f = ranked(s).map((i) => s[i]!);
+      const mean = f.reduce((a, b) => a + b, 0) / f.length;
+      const sd = Math.sqrt(f.reduce((a, b) => a + (b - mean) ** 2, 0) / f.length);
+      const thr = f[0]! - o.topNSigma! * sd;
+      return keepAtLeast(s, (i) => s[i]! >= thr, minKeep, true);
+    }
+    case "topK": {
+      const k = Math.max(o.topK!, minKeep);
+      const order = ranked(s);
+      if (k >= order.length) return;
+      if (exactTopK) return removeAllBut(s, order.slice(0, k));
+      const kth = s[order[k - 1]!]!; // Hugging Face: every token tied with the k-th stays
+      return removeAllBut(s, order.filter((i) => s[i]! >= kth));
+    }
+    case "topP": {
+      const p = softmax(s), order = ranked(s);
+      let cum = 0, n = 0;
+      for (const i of order) {
+        n++;
+        cum += p[i]!;
+        if (cum >= o.topP! * MASS_SLACK) break;
+      }
+      return removeAllBut(s, order.slice(0, Math.max(n, Math.min(minKeep, order.length))));
+    }
+    case "minP": {
+      const p = softmax(s), order = ranked(s);
+      const pmax = p[order[0]!]!;
+      return keepAtLeast(s, (i) => p[i]! >= o.minP! * pmax, minKeep, false, order);
+    }
+    case "typicalP": {
+      const p = softmax(s), h = entropy(p);
+      const dev = (i: number) => Math.abs(-Math.log(p[i]!) - h);
+      const order = ranked(s).sort((a, b) => dev(a) - dev(b) || a - b);
+      let cum = 0, last = order.length - 1;
+      for (let j = 0; j < order.length; j++) {
+        cum += p[order[j]!]!;
+        if (cum >= o.typicalP! * MASS_SLACK) { last = j; break; }
+      }
+      const cut = dev(order[last]!);
+      return keepAtLeast(s, (i) => dev(i) <= cut, minKeep, false, order);
+    }
+    case "epsilonCutoff":
+    case "etaCutoff": {
+      const p = softmax(s);
+      const eps = name === "epsilonCutoff" ? o.epsilonCutoff! : o.etaCutoff!;
+      const cut = name === "epsilonCutoff" ? eps : Math.min(eps, Math.sqrt(eps) * Math.exp(-entropy(p)));
+      return keepAtLeast(s, (i) => p[i]! >= cut, minKeep, true);
+    }
+  }
+}
+
+function enabled(name: TransformName, o: RefOptions): boolean {
+  switch (name) {
+    case "repetitionPenalty": return (o.repetitionPenalty ?? 1) !== 1;
+    case "presencePenalty": return (o.presencePenalty ?? 0) !== 0;
+    case "frequencyPenalty": return (o.frequencyPenalty ?? 0) !== 0;
+    case "noRepeatNgramSize": return (o.noRepeatNgramSize ?? 0) > 0;
+    case "badWordsIds": return (o.badWordsIds?.length ?? 0) > 0;
+    case "logitBias": return (o.logitBias?.size ?? 0) > 0;
+    case "allowedTokens": return o.allowedTokens !== undefined;
+    case "temperature": return (o.temperature ?? 1) !== 1 && o.temperature !== 0;
+    case "topNSigma": return (o.topNSigma ?? 0) > 0;
+    case "topK": return (o.topK ?? 0) > 0;
+    case "topP": return (o.topP ?? 1) < 1;
+    case "minP": return (o.minP ?? 0) > 0;
+    case "typicalP": return (o.typicalP ?? 1) < 1;
+    case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
+    case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
+  }
+}
+
+/** The distribution the options define for these logits and context. Throws AllRemovedError if nothing is left. */
+export function referenceProbs(logits: ArrayLike<number>, o: RefOptions, context: number[] = []): Float64Array {
+  const s = Float64Array.from(logits);
+  const order = o.order === "llama.cpp" ? LLAMA_ORDER : Array.isArray(o.order) ? o.order : HF_ORDER;
+  const greedy = o.temperature === 0;
+  for (const name of order) {
+    if (!enabled(name, o)) continue;
+    if (greedy && !PROCESSORS.has(name)) continue; // greedy: the argmax of the processed logits
+    apply(name, s, o, context, o.order === "llama.cpp");
+  }
+  const best = ranked(s);
+  if (best.length === 0) throw new AllRemovedError("every token removed");
+  if (greedy) {
+    const p = new Float64Array(s.length);
+    p[best[0]!] = 1;
+    return p;
+  }
+  return softmax(s);
+}

@@ -1,0 +1,216 @@
+// Published test cases of llama.cpp (tests/test-sampling.cpp) and Hugging Face transformers
+// (tests/generation/test_logits_process.py), restated against this library's API.
+import { describe, expect, it } from "vitest";
+import { createSampler, type SamplerOptions, type TransformName } from "../js/index.js";
+
+const logOf = (ps: number[]) => Float32Array.from(ps, Math.log);
+
+async function probsOf(ps: number[] | Float32Array, o: Omit<SamplerOptions, "vocabSize">, context?: number[]): Promise<Float32Array> {
+  const logits = ps instanceof Float32Array ? ps : logOf(ps);
+  const s = await createSampler({ vocabSize: logits.length, seed: 1, ...o });
+  return s.probs(logits, context);
+}
+
+/** The kept probabilities, largest first (llama.cpp's tests list them that way). */
+const keptSorted = (p: Float32Array) => Array.from(p).filter((x) => x > 0).sort((a, b) => b - a);
+const nonzero = (p: Float32Array) => Array.from(p, (x) => x > 0);
+
+describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
+  const base = [0.1, 0.2, 0.3, 0.4];
+  const cases: [string, number[], number[], Omit<SamplerOptions, "vocabSize">][] = [
+    ["temp 1", base, [0.4, 0.3, 0.2, 0.1], { temperature: 1 }],
+    ["temp 0", base, [1], { temperature: 0 }],
+    ["top_k 1", base, [1], { topK: 1 }],
+    ["top_k 3", base, [0.44444, 0.33333, 0.22222], { topK: 3 }],
+    ["top_k 4", base, [0.4, 0.3, 0.2, 0.1], { topK: 4 }],
+    ["top_k 0", base, [0.4, 0.3, 0.2, 0.1], { topK: 0 }],
+    ["top_p 0.7", base, [0.571429, 0.428571], { topP: 0.7 }],
+    ["top_p 0.8", base, [0.44444, 0.33333, 0.22222], { topP: 0.8 }],
+    ["top_p 1", base, [0.4, 0.3, 0.2, 0.1], { topP: 1 }],
+    ["min_p 0", base, [0.4, 0.3, 0.2, 0.1], { minP: 0 }],
+    ["min_p 0.24", base, [0.4, 0.3, 0.2, 0.1], { minP: 0.24 }],
+    ["min_p 0.26", base, [0.4 / 0.9, 0.3 / 0.9, 0.2 / 0.9], { minP: 0.26 }],
+    ["min_p 0.49", base, [0.4 / 0.9, 0.3 / 0.9, 0.2 / 0.9], { minP: 0.49 }],
+    ["min_p 0.51", base, [0.4 / 0.7, 0.3 / 0.7], { minP: 0.51 }],
+    ["min_p 0.74", base, [0.4 / 0.7, 0.3 / 0.7], { minP: 0.74 }],
+    ["min_p 0.76", base, [1], { minP: 0.76 }],
+    ["min_p 1", base, [1], { minP: 1 }],
+    ["typical 0.5 peaked", [0.97, 0.01, 0.01, 0.01], [1], { typicalP: 0.5 }],
+    ["typical 0.5 flat", [0.4, 0.2, 0.2, 0.2], [1 / 3, 1 / 3, 1 / 3], { typicalP: 0.5 }],
+    ["top_n_sigma 1", base, [0.571429, 0.428571], { topNSigma: 1 }],
+    ["top_n_sigma 0 (off)", base, [0.4, 0.3, 0.2, 0.1], { topNSigma: 0 }],
+    ["top_n_sigma 3", base, [0.4, 0.3, 0.2, 0.1], { topNSigma: 3 }],
+  ];
+  for (const [name, ps, expected, o] of cases) {
+    it(name, async () => {
+      const got = keptSorted(await probsOf(ps, o));
+      expect(got.length).toBe(expected.length);
+      got.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThan(1e-5));
+    });
+  }
+
+  // test_penalties(probs, last_tokens, expected, repeat, frequency, presence): expected by token id.
+  const penalties: [number[], number[], number, number, number][] = [
+    [[0], [0, 0.25, 0.25, 0.25, 0.25], 50, 0, 0],
+    [[0, 1, 2], [0, 0, 0, 0.5, 0.5], 50, 0, 0],
+    [[0, 1, 2, 0, 0], [0, 0, 0, 0.5, 0.5], 50, 0, 0],
+    [[0], [0.000011, 0.249997, 0.249997, 0.249997, 0.249997], 1, 5, 5],
+    [[0, 1, 2], [0.000023, 0.000023, 0.000023, 0.499966, 0.499966], 1, 5, 5],
+    [[0, 1, 2, 0, 0], [0.0, 0.000023, 0.000023, 0.499977, 0.499977], 1, 5, 5],
+  ];
+  for (const [last, expected, repeat, freq, pres] of penalties) {
+    it(`penalties repeat=${repeat} freq=${freq} pres=${pres} last=${last}`, async () => {
+      const got = await probsOf([0.2, 0.2, 0.2, 0.2, 0.2], {
+        repetitionPenalty: repeat, frequencyPenalty: freq, presencePenalty: pres, order: "llama.cpp",
+      }, last);
+      got.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThan(1e-5));
+    });
+  }
+
+  // test_sampler_queue: logits log(i) over 10,000 tokens (token 0 is -inf), samplers applied in sequence.
+  // The expected kept range [minTokenId, n) is computed exactly as the C++ test computes it.
+  function expectedRange(n: number, seq: string, topK: number, topP: number, minP: number): number {
+    let minTok = 0;
+    let size = n;
+    for (const s of seq) {
+      if (s === "k") {
+        size = Math.min(size, topK);
+        minTok = Math.max(minTok, n - topK);
+      } else if (s === "p") {
+        const divisor = (n * (n - 1)) / 2 - (minTok * (minTok - 1)) / 2;
+        const target = Math.ceil(Math.fround(Math.fround(topP) * divisor));
+        minTok = n;
+        let expected = 0, cumsum = 0;
+        do { minTok--; expected++; cumsum += minTok; } while (cumsum < target);
+        if (minTok === 1) { minTok--; expected++; }
+        size = expected;
+      } else {
+        let expected = Math.ceil(Math.fround((1 - Math.fround(minP)) * n));
+        expected = Math.min(Math.max(expected, 1), size);
+        minTok = Math.floor(Math.fround(Math.fround(minP) * n));
+        minTok = Math.min(Math.max(minTok, 1, n - size), n - 1);
+        size = expected;
+      }
+    }
+    return Math.max(minTok, 1); // token 0 has probability 0, so it is never among our kept tokens
+  }
+  const queue: [string, number, number, number][] = [
+    ["k", 10000, 1, 1], ["k", 1, 1, 1], ["p", 10000, 1, 1], ["m", 10000, 1, 1], ["m", 10000, 1, 1e-12],
+    ["k", 100, 1, 1], ["p", 10000, 0.0003, 1], ["p", 10000, 0.8, 1], ["m", 10000, 1, 9997.9 / 9999], ["m", 10000, 1, 0.1],
+    ["kp", 100, 0.8, 0.1], ["km", 100, 0.8, 0.1], ["pk", 100, 0.8, 0.1], ["pm", 100, 0.8, 0.1], ["mk", 100, 0.8, 0.1],
+    ["mp", 100, 0.8, 9997.9 / 9999], ["mp", 100, 0.8, 0.1], ["kpm", 100, 0.8, 0.1], ["kmp", 100, 0.8, 0.1],
+    ["pkm", 100, 0.8, 0.1], ["pmk", 100, 0.8, 0.1], ["mkp", 100, 0.8, 0.1], ["mpk", 100, 0.8, 0.1],
+  ];
+  const names: Record<string, TransformName> = { k: "topK", p: "topP", m: "minP" };
+  const n = 10000;
+  const ramp = Float32Array.from({ length: n }, (_, i) => Math.log(i));
+  for (const [seq, topK, topP, minP] of queue) {
+    it(`sampler queue ${seq} top_k=${topK} top_p=${topP} min_p=${minP}`, async () => {
+      const p = await probsOf(ramp, {
+        topK: seq.includes("k") ? topK : 0,
+        topP: seq.includes("p") ? Math.fround(topP) : 1,
+        minP: seq.includes("m") ? Math.fround(minP) : 0,
+        order: [...seq].map((c) => names[c]!),
+      });
+      const lo = expectedRange(n, seq, topK, topP, minP);
+      const kept = nonzero(p);
+      expect(kept.indexOf(true)).toBe(lo);
+      expect(kept.filter(Boolean).length).toBe(n - lo);
+    });
+  }
+});
+
+describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () => {
+  const close = (got: ArrayLike<number>, want: number[]) =>
+    want.forEach((w, i) => expect(Math.abs(got[i]! - w)).toBeLessThan(1e-3));
+  const softmax = (xs: number[]) => {
+    const m = Math.max(...xs);
+    const e = xs.map((x) => Math.exp(x - m));
+    const z = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / z);
+  };
+  const ramp = (k: number) => Float32Array.from({ length: 10 }, (_, i) => (i - 5) * k);
+  const uniform = (n: number) => new Float32Array(n).fill(1 / n);
+
+  it("repetition penalty", async () => {
+    const row0 = Array.from(uniform(10));
+    row0[0] = -0.1;
+    const row1 = Array.from(uniform(10));
+    row1[5] = 0.4;
+    const want0 = [...row0];
+    want0[0] = -0.1 * 2;
+    want0[1] = 0.1 / 2;
+    const want1 = [...row1];
+    want1[0] = 0.1 / 2;
+    want1[5] = 0.4 / 2;
+    close(await probsOf(Float32Array.from(row0), { repetitionPenalty: 2 }, [0, 1]), softmax(want0));
+    close(await probsOf(Float32Array.from(row1), { repetitionPenalty: 2 }, [5, 0]), softmax(want1));
+  });
+
+  it("top-k", async () => {
+    const r0 = Float32Array.from({ length: 10 }, (_, i) => i);
+    const r1 = Float32Array.from({ length: 10 }, (_, i) => (i < 5 ? i + 10 : i));
+    expect(nonzero(await probsOf(r0, { topK: 3 }))).toEqual([...Array(7).fill(false), ...Array(3).fill(true)]);
+    expect(nonzero(await probsOf(r1, { topK: 3 }))).toEqual([false, false, true, true, true, false, false, false, false, false]);
+    // min_tokens_to_keep overrides k; a uniform distribution keeps every (tied) token
+    expect(nonzero(await probsOf(uniform(5), { topK: 1, minTokensToKeep: 3 })).filter(Boolean).length).toBe(5);
+    expect(nonzero(await probsOf(Float32Array.from([0, 1, 2, 3, 4]), { topK: 1, minTokensToKeep: 3 })).filter(Boolean).length).toBe(3);
+  });
+
+  it("top-p", async () => {
+    close(await probsOf([0.3, 0.1, 0.1, 0.5], { topP: 0.8 }), [0.3 / 0.8, 0, 0, 0.5 / 0.8]);
+    close(await probsOf([0.15, 0.3, 0.3, 0.25], { topP: 0.8 }), [0, 0.3 / 0.85, 0.3 / 0.85, 0.25 / 0.85]);
+    expect(nonzero(await probsOf(ramp(1), { topP: 0.9, minTokensToKeep: 2 })).filter(Boolean).length).toBe(3);
+    expect(nonzero(await probsOf(ramp(100), { topP: 0.9, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+  });
+
+  it("min-p", async () => {
+    close(await probsOf([0.9, 0.0274, 0.047, 0.0274], { minP: 0.05 }), [0.9 / 0.947, 0, 0.047 / 0.947, 0]);
+    close(await probsOf([0.15, 0.3, 0.3, 0.25], { minP: 0.05 }), [0.15, 0.3, 0.3, 0.25]);
+    close(await probsOf([0.97, 0.01, 0.01, 0.01], { minP: 0.05 }), [1, 0, 0, 0]);
+    expect(nonzero(await probsOf(ramp(1), { minP: 0.9, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+    expect(nonzero(await probsOf(ramp(100), { minP: 0.9, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+  });
+
+  it("typical", async () => {
+    close(await probsOf([0.97, 0.01, 0.01, 0.01], { typicalP: 0.5 }), [1, 0, 0, 0]);
+    close(await probsOf([0.4, 0.2, 0.2, 0.2], { typicalP: 0.5 }), [0, 1 / 3, 1 / 3, 1 / 3]);
+    expect(nonzero(await probsOf(uniform(5), { typicalP: 0.5, minTokensToKeep: 3 })).filter(Boolean).length).toBe(5);
+    expect(nonzero(await probsOf(ramp(1), { typicalP: 0.7, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+    expect(nonzero(await probsOf(ramp(100), { typicalP: 0.7, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+  });
+
+  it("epsilon", async () => {
+    close(await probsOf([0.87, 0.099, 0.001, 0.03], { epsilonCutoff: 0.1 }), [1, 0, 0, 0]);
+    close(await probsOf([0.4, 0.299, 0.101, 0.2], { epsilonCutoff: 0.1 }), [0.4, 0.299, 0.101, 0.2]);
+    expect(nonzero(await probsOf(ramp(1), { epsilonCutoff: 5e-2, minTokensToKeep: 2 })).filter(Boolean).length).toBe(3);
+    expect(nonzero(await probsOf(ramp(100), { epsilonCutoff: 5e-2, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+  });
+
+  it("eta", async () => {
+    close(await probsOf([0.0, 0.1, 0.8, 0.1], { etaCutoff: 0.0625 }), [0, 0.1, 0.8, 0.1]);
+    close(await probsOf([0.01, 0.04, 0.9, 0.05], { etaCutoff: 0.0625 }), [0, 0, 1, 0]);
+    expect(nonzero(await probsOf(ramp(1), { etaCutoff: 0.1, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+    expect(nonzero(await probsOf(ramp(100), { etaCutoff: 0.1, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+  });
+
+  it("no-repeat n-gram", async () => {
+    const u3 = uniform(3);
+    expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 2 }, [1, 1, 2, 1]))).toEqual([true, false, false]);
+    expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 2 }, [0, 1, 0, 1]))).toEqual([false, true, true]);
+    expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 3 }, [1, 1, 2, 1]))).toEqual([true, true, true]);
+    expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 3 }, [0, 1, 0, 1]))).toEqual([false, true, true]);
+    // the banned token reappearing in an unrelated n-gram does not undo the ban
+    const p = await probsOf(uniform(10), { noRepeatNgramSize: 3 }, [1, 2, 5, 7, 8, 5, 1, 2]);
+    expect(nonzero(p).map((x, i) => (x ? -1 : i)).filter((i) => i >= 0)).toEqual([5]);
+    // a context one token short of an n-gram bans nothing
+    expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 3 }, [1, 2]))).toEqual([true, true, true]);
+  });
+
+  it("bad words (HF drops the EOS-only entry [4] before applying; so do we by not listing it)", async () => {
+    const bad = [[1], [1, 0], [0, 1, 2], [1, 3, 1, 3]];
+    const u5 = uniform(5);
+    expect(nonzero(await probsOf(u5, { badWordsIds: bad }, [0, 1, 3, 1]))).toEqual([false, false, true, false, true]);
+    expect(nonzero(await probsOf(u5, { badWordsIds: bad }, [0, 1, 0, 1]))).toEqual([false, false, false, true, true]);
+  });
+});
