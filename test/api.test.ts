@@ -1,0 +1,182 @@
+// The Sampler surface: zero-copy logits, probs(), topLogprobs(), sampleBatch(), reseed(), masks, and
+// properties every configuration must satisfy (fast-check, fixed seeds).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createSampler } from "../js/index.js";
+import { engineModule } from "../js/engine.js";
+import { makeLogits } from "./helpers.js";
+
+const V = 5000;
+const logits = makeLogits(V, 11, "llm");
+
+describe("sampler surface", () => {
+  it("compiles the module once per process", async () => {
+    const a = engineModule();
+    await createSampler({ vocabSize: 10 });
+    expect(engineModule()).toBe(a);
+  });
+
+  it("sampler.logits is a zero-copy view: writing there equals passing the logits", async () => {
+    const a = await createSampler({ vocabSize: V, seed: 3, topK: 50 });
+    const b = await createSampler({ vocabSize: V, seed: 3, topK: 50 });
+    expect(a.logits).toBeInstanceOf(Float32Array);
+    expect(a.logits.length).toBe(V);
+    for (let i = 0; i < 20; i++) {
+      a.logits.set(logits);
+      expect(a.sample()).toBe(b.sample(logits));
+    }
+    a.logits[7] = 1234;
+    expect(a.sample()).toBe(7);
+  });
+
+  it("never changes the caller's logits, with penalties, bans and bias applied", async () => {
+    const s = await createSampler({ vocabSize: V, seed: 1, repetitionPenalty: 1.5, presencePenalty: 1, noRepeatNgramSize: 2, logitBias: { 9: -Infinity, 10: 3 } });
+    const mine = logits.slice();
+    s.sample(mine, [1, 2, 3, 1, 2]);
+    expect(mine).toEqual(logits);
+    s.logits.set(logits);
+    s.sample(undefined, [9, 10, 9, 10, 9]);
+    expect(s.logits).toEqual(logits);
+  });
+
+  it("probs() returns a fresh distribution that sums to 1", async () => {
+    const s = await createSampler({ vocabSize: V, temperature: 0.7, topP: 0.9 });
+    const p = s.probs(logits);
+    expect(p.length).toBe(V);
+    expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    p.fill(0);
+    expect(s.probs(logits).reduce((a, b) => a + b, 0)).toBeGreaterThan(0.99);
+  });
+
+  it("greedy: argmax, lowest id wins ties, one-hot probs", async () => {
+    const s = await createSampler({ vocabSize: 6, temperature: 0 });
+    const l = new Float32Array([1, 5, 2, 5, -Infinity, 0]);
+    expect(s.sample(l)).toBe(1);
+    expect(Array.from(s.probs(l))).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(s.topLogprobs(3, l)).toEqual([{ token: 1, logprob: 0 }]);
+    // penalties still apply under greedy (they are logits processors, not warpers)
+    const p = await createSampler({ vocabSize: 6, temperature: 0, repetitionPenalty: 2 });
+    expect(p.sample(l, [1])).toBe(3);
+  });
+
+  it("topLogprobs: best first, ties by lower id, log of probs(), only kept tokens", async () => {
+    const s = await createSampler({ vocabSize: 8, topK: 4 });
+    const l = new Float32Array([0, 3, 1, 3, 2, -1, 2, 0.5]);
+    const top = s.topLogprobs(10, l);
+    expect(top.map((t) => t.token)).toEqual([1, 3, 4, 6]);
+    const p = s.probs(l);
+    for (const t of top) expect(Math.abs(t.logprob - Math.log(p[t.token]!))).toBeLessThan(1e-5);
+    expect(s.topLogprobs(2, l).map((t) => t.token)).toEqual([1, 3]);
+    expect(s.topLogprobs(0, l)).toEqual([]);
+    const big = await createSampler({ vocabSize: V });
+    const bt = big.topLogprobs(5, logits);
+    const bp = big.probs(logits);
+    const order = Array.from(bp.keys()).sort((a, b) => bp[b]! - bp[a]! || a - b).slice(0, 5);
+    expect(bt.map((t) => t.token)).toEqual(order);
+  });
+
+  it("lastLogprob is the drawn token's log-probability", async () => {
+    const s = await createSampler({ vocabSize: V, seed: 5, minP: 0.02 });
+    const p = s.probs(logits);
+    for (let i = 0; i < 10; i++) {
+      const t = s.sample(logits);
+      expect(Math.abs(s.lastLogprob - Math.log(p[t]!))).toBeLessThan(1e-5);
+    }
+  });
+
+  it("the same seed gives the same tokens; reseed restarts the stream", async () => {
+    const a = await createSampler({ vocabSize: V, seed: 2024, temperature: 1.2 });
+    const b = await createSampler({ vocabSize: V, seed: 2024, temperature: 1.2 });
+    const first = Array.from({ length: 50 }, () => a.sample(logits));
+    expect(Array.from({ length: 50 }, () => b.sample(logits))).toEqual(first);
+    a.reseed(2024);
+    expect(Array.from({ length: 50 }, () => a.sample(logits))).toEqual(first);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it("sampleBatch equals one sample() per row", async () => {
+    const a = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
+    const b = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
+    const rows = new Float32Array(4 * V);
+    const contexts = [[1], [2, 2], [], [3, 4, 5]];
+    for (let r = 0; r < 4; r++) rows.set(makeLogits(V, 100 + r, "llm"), r * V);
+    const got = a.sampleBatch(rows, 4, contexts);
+    const want = Array.from({ length: 4 }, (_, r) => b.sample(rows.subarray(r * V, (r + 1) * V), contexts[r]));
+    expect(Array.from(got)).toEqual(want);
+    expect(a.sampleBatch(new Float32Array(0), 0).length).toBe(0);
+  });
+
+  it("allowedTokens and setAllowedTokens restrict the draw to set bits", async () => {
+    const mask = new Uint32Array(Math.ceil(V / 32));
+    for (const t of [5, 77, 4999]) mask[t >>> 5]! |= 1 << (t & 31);
+    const s = await createSampler({ vocabSize: V, seed: 1, allowedTokens: mask });
+    for (let i = 0; i < 30; i++) expect([5, 77, 4999]).toContain(s.sample(logits));
+    const m2 = new Uint32Array(mask.length);
+    m2[0] = 1 << 3;
+    s.setAllowedTokens(m2);
+    expect(s.sample(logits)).toBe(3);
+    s.setAllowedTokens(null);
+    const p = s.probs(logits);
+    expect(p.filter((x) => x > 0).length).toBe(V);
+    const custom = await createSampler({ vocabSize: V, order: ["topK"], topK: 5 });
+    expect(() => custom.setAllowedTokens(m2)).toThrow(/needs "allowedTokens" in the order option/);
+  });
+
+  it("penaltyLastN limits the window the penalties see", async () => {
+    const l = new Float32Array(4).fill(0);
+    const all = await createSampler({ vocabSize: 4, presencePenalty: 100 });
+    const last1 = await createSampler({ vocabSize: 4, presencePenalty: 100, penaltyLastN: 1 });
+    const none = await createSampler({ vocabSize: 4, presencePenalty: 100, penaltyLastN: 0 });
+    expect(Array.from(all.probs(l, [0, 1, 2]), (x) => x > 1e-9)).toEqual([false, false, false, true]);
+    expect(Array.from(last1.probs(l, [0, 1, 2]), (x) => x > 1e-9)).toEqual([true, true, false, true]);
+    expect(Array.from(none.probs(l, [0, 1, 2]), (x) => x > 1e-9)).toEqual([true, true, true, true]);
+  });
+});
+
+describe("properties", () => {
+  const shapes = fc.constantFrom("llm", "flat", "ties", "peaked", "banned" as const);
+  const cfg = { seed: 424242, numRuns: 150 };
+
+  it("probs sum to 1 and sample() picks a token with positive probability", async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes,
+      fc.double({ min: 0.1, max: 1, noNaN: true }), fc.integer({ min: 0, max: 50 }), async (v, seed, shape, topP, topK) => {
+        const l = makeLogits(v, seed, shape);
+        if (l.every((x) => x === -Infinity)) l[0] = 0;
+        const s = await createSampler({ vocabSize: v, seed, topP, topK });
+        const p = s.probs(l);
+        expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+        expect(p[s.sample(l)]!).toBeGreaterThan(0);
+      }), cfg);
+  });
+
+  it("a neutral option changes nothing", async () => {
+    const neutral = [{ topK: 0 }, { topP: 1 }, { minP: 0 }, { typicalP: 1 }, { epsilonCutoff: 0 }, { etaCutoff: 0 }, { topNSigma: 0 },
+      { repetitionPenalty: 1 }, { presencePenalty: 0 }, { frequencyPenalty: 0 }, { noRepeatNgramSize: 0 }, { temperature: 1 }];
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes, fc.constantFrom(...neutral),
+      async (v, seed, shape, o) => {
+        const l = makeLogits(v, seed, shape);
+        if (l.every((x) => x === -Infinity)) l[0] = 0;
+        const a = await createSampler({ vocabSize: v, seed, ...o });
+        const b = await createSampler({ vocabSize: v, seed });
+        const ctx = [0, 0, Math.min(v - 1, 3)];
+        expect(a.probs(l, ctx)).toEqual(b.probs(l, ctx));
+        expect(a.sample(l, ctx)).toBe(b.sample(l, ctx));
+      }), cfg);
+  });
+
+  it("topK keeps at least k tokens (more only when tied at the k-th value)", async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes, fc.integer({ min: 1, max: 100 }),
+      async (v, seed, shape, k) => {
+        const l = makeLogits(v, seed, shape);
+        if (l.every((x) => x === -Infinity)) l[0] = 0;
+        const finite = l.filter((x) => x > -Infinity).length;
+        const s = await createSampler({ vocabSize: v, topK: k });
+        const kept = s.probs(l).filter((x) => x > 0).length;
+        expect(kept).toBeGreaterThanOrEqual(Math.min(k, finite));
+        if (kept > k) {
+          const sorted = Array.from(l).sort((a, b) => b - a);
+          expect(sorted[kept - 1]).toBe(sorted[k - 1]);
+        }
+      }), cfg);
+  });
+});

@@ -1,0 +1,57 @@
+// Golden tokens: a fixed seed and fixed logits must give these tokens, in this version, on every runtime.
+// A change here is a change of the sampling stream: make it on purpose and say so in the commit.
+import { describe, expect, it } from "vitest";
+import { createSampler, type SamplerOptions } from "../js/index.js";
+import { nextWord } from "./helpers.js";
+
+/** 32,000 logits in [-6, 6) from a 32-bit LCG: independent of any library's random numbers. */
+function lcgLogits(): Float32Array {
+  const out = new Float32Array(32000);
+  let a = 12345;
+  for (let i = 0; i < out.length; i++) {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    out[i] = ((a >>> 8) / 16777216) * 12 - 6;
+  }
+  return out;
+}
+
+const SETTINGS: Record<string, Omit<SamplerOptions, "vocabSize">> = {
+  plain: {},
+  greedy: { temperature: 0 },
+  topK: { topK: 40, temperature: 0.9 },
+  topP: { topP: 0.9 },
+  minP: { minP: 0.05, temperature: 1.2 },
+  typical: { typicalP: 0.8 },
+  llama: { order: "llama.cpp", topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8, repetitionPenalty: 1.1 },
+};
+
+const GOLDEN: Record<string, number[]> = {
+  "plain/real": [65564, 65564, 18482, 38084, 44876, 71948, 65564, 63677, 65564, 70710, 29581, 65564, 65564, 59240, 65564, 37789],
+  "plain/synthetic": [28057, 20748, 2923, 6487, 8709, 31850, 28114, 12001, 23813, 31441, 4960, 29394, 12900, 10917, 24673, 6129],
+  "greedy/real": [65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564],
+  "greedy/synthetic": [3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915, 3915],
+  "topK/real": [65564, 65564, 65564, 65564, 65564, 6056, 65564, 65564, 65564, 60092, 65564, 65564, 65564, 65564, 65564, 65564],
+  "topK/synthetic": [30400, 24089, 3679, 6297, 7447, 22434, 30400, 10552, 25737, 22434, 5785, 16283, 11993, 10179, 26166, 6187],
+  "topP/real": [65564, 65564, 23473, 39997, 55750, 41963, 65564, 65564, 65564, 50680, 37789, 65564, 65564, 65564, 65564, 38240],
+  "topP/synthetic": [28991, 21397, 2998, 6806, 9029, 22970, 29106, 12421, 24718, 4912, 5194, 30431, 13287, 11298, 25480, 6336],
+  "minP/real": [65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564],
+  "minP/synthetic": [28064, 20758, 2923, 6504, 8689, 31855, 28120, 12030, 23818, 31441, 4989, 29404, 12916, 10931, 24676, 6129],
+  "typical/real": [65564, 65564, 33852, 64462, 65564, 7605, 65564, 65564, 65564, 59020, 43074, 69120, 65564, 65564, 65564, 61747],
+  "typical/synthetic": [16804, 22304, 6797, 13891, 18384, 18928, 27303, 26389, 9099, 11504, 11042, 3727, 28178, 23730, 29516, 13212],
+  "llama/real": [65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564, 65564],
+  "llama/synthetic": [9029, 24385, 3679, 19273, 12389, 30607, 22434, 13815, 11993, 14429, 24089, 29060, 25737, 20004, 20015, 22098],
+};
+
+describe("golden tokens (seed 20261126, 16 steps, each token appended to the context)", () => {
+  const inputs: Record<string, Float32Array> = { real: nextWord("00.f32"), synthetic: lcgLogits() };
+  for (const key of Object.keys(GOLDEN)) {
+    it(key, async () => {
+      const [name, input] = key.split("/") as [string, string];
+      const logits = inputs[input]!;
+      const s = await createSampler({ vocabSize: logits.length, seed: 20261126, ...SETTINGS[name] });
+      const ctx: number[] = [];
+      for (let i = 0; i < 16; i++) ctx.push(s.sample(logits, ctx));
+      expect(ctx).toEqual(GOLDEN[key]);
+    });
+  }
+});
