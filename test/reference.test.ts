@@ -55,7 +55,7 @@ const caseArb = (vocab: fc.Arbitrary<number>) =>
     o: optionsArb,
   });
 
-type Case = fc.RecordValue<ReturnType<typeof caseArb> extends fc.Arbitrary<infer T> ? T : never>;
+type Case = ReturnType<typeof caseArb> extends fc.Arbitrary<infer T> ? T : never;
 
 function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Float32Array; context: number[] } {
   const V = c.vocab;
