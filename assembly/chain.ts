@@ -11,14 +11,15 @@
 import {
   vocab, vpad, ptr, param, setResult,
   F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K, F_COUNTS, F_STAMP, F_BANMARK,
-  F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, SAMPLE_SLOTS,
+  F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, SAMPLE_SLOTS,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
-  P_TOP_N, P_GREEDY, P_N_OPS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP, R_KEPT,
+  P_TOP_N, P_GREEDY, P_N_OPS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
-  maxPass, findInvalid, findFirst, gather, countGE, expPass, moment, scale, drawDense, maskCopy, suspect,
-  moments, momentCount, momentSum, momentSq,
+  maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
+  maskedBlockSums, drawMaskedBlocks, moment, scale, drawDense, maskCopy, suspect, moments, momentCount, momentSum,
+  momentSq,
 } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
 import { nextDouble } from "./rng";
@@ -56,6 +57,7 @@ let wPtr: usize = 0;
 let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = none removed but -inf ones)
 let mx: f32 = 0;      // dense: max logit, valid when mValid
 let mValid = false;
+let eValid = false;   // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
 let s: f64 = 1;       // inverse temperature, applied lazily
 let n = 0;            // candidate count
 let nRestore = 0;
@@ -77,7 +79,12 @@ function fail(code: i32, index: i32, value: f64): void {
 /** Max of the dense buffer; validates it (NaN / +Infinity) and checks that something is left. */
 function ensureMax(): void {
   if (mValid) return;
-  mx = maxPass(wPtr, vpad);
+  mx = maxPass(wPtr, vpad, ptr(F_BLOCKS));
+  checkMax();
+}
+
+/** After a max pass: a NaN or +Infinity is an error naming its index, and so is a buffer with nothing left. */
+function checkMax(): void {
   if (suspect) {
     const i = findInvalid(wPtr, vocab);
     if (i >= 0) { fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(wPtr + (<usize>i << 2))); return; }
@@ -167,6 +174,7 @@ function denseProcessor(op: i32): void {
     wPtr = ptr(F_WORK);
   }
   mValid = false;
+  eValid = false;
 }
 
 // ---- candidate processors ----
@@ -254,13 +262,31 @@ function estimateThreshold(k: i32, attempt: i32): f32 {
   const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
   const r = want / <i64>stride;
   if (r >= <i64>cnt) return floor;
-  return nthLargest(sp, cnt, <i32>r);
+  return r < 16 ? nthLargestSmall(sp, cnt, <i32>r) : nthLargest(sp, cnt, <i32>r);
+}
+
+/** r-th largest (0-based, r < 16) of cnt floats, keeping a sorted top list: most values fail one compare. */
+function nthLargestSmall(p: usize, cnt: i32, r: i32): f32 {
+  const top = ptr(F_SAMPLE) + (<usize>SAMPLE_SLOTS << 2); // the 16 floats after the sample
+  let m = 0;
+  for (let i = 0; i < cnt; i++) {
+    const x = load<f32>(p + (<usize>i << 2));
+    if (m > r && x <= load<f32>(top + (<usize>r << 2))) continue;
+    let j = min(m, r);
+    while (j > 0 && load<f32>(top + (<usize>(j - 1) << 2)) < x) {
+      store<f32>(top + (<usize>j << 2), load<f32>(top + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<f32>(top + (<usize>j << 2), x);
+    if (m <= r) m++;
+  }
+  return load<f32>(top + (<usize>r << 2));
 }
 
 /** Gathers candidates so that, when at least k tokens are kept, all tokens tied with or above the k-th are in. */
-function gatherAtLeast(k: i32): i32 {
+function gatherAtLeast(k: i32, firstAttempt: i32 = 0): i32 {
   const floor = floorThr();
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = firstAttempt; ; attempt++) {
     const thr = estimateThreshold(k, attempt);
     const c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
     if (c >= k || thr <= floor) return c;
@@ -393,7 +419,17 @@ function kthValue(k: i32): f32 {
 
 function denseTopK(k: i32, exact: bool): void {
   if (k >= vocab) return;
-  n = gatherAtLeast(k);
+  if (mValid) {
+    n = gatherAtLeast(k);
+  } else {
+    // The first read of the logits: a sampled threshold needs no max, so one pass finds both.
+    const thr = estimateThreshold(k, 0);
+    n = maxGather(wPtr, vpad, ptr(F_BLOCKS), thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    mx = gatherMax;
+    checkMax();
+    if (err) return;
+    if (n < k && thr > floorThr()) n = gatherAtLeast(k, 1);
+  }
   dense = false;
   candTopK(k, exact);
 }
@@ -410,7 +446,7 @@ function denseThreshold(thr: f32, tiesKept: bool): void {
 }
 
 function denseWarper(op: i32): void {
-  ensureMax();
+  if (op != OP_TOP_K) ensureMax();
   if (err) return;
   if (op == OP_TOP_K) {
     denseTopK(<i32>param(P_TOP_K), param(P_TOP_K_EXACT) != 0);
@@ -424,6 +460,7 @@ function denseWarper(op: i32): void {
   } else if (op == OP_EPSILON || op == OP_ETA) {
     const eta = op == OP_ETA;
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), eta);
+    eValid = true;
     const eps = param(eta ? P_ETA : P_EPSILON);
     let cut = eps;
     if (eta) {
@@ -435,6 +472,7 @@ function denseWarper(op: i32): void {
     const floor = floorThr();
     const e = ptr(F_EXP);
     const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
+    eValid = true;
     const target = param(P_TOP_P) * z * MASS_SLACK;
     // Gather from the top down, 8 nats deeper each time, until the gathered mass covers the target.
     let depth: f64 = 8;
@@ -462,7 +500,7 @@ function denseWarper(op: i32): void {
 }
 
 function applyOp(op: i32): void {
-  if (op == OP_TEMPERATURE) { s = s / param(P_TEMPERATURE); return; }
+  if (op == OP_TEMPERATURE) { s = s / param(P_TEMPERATURE); eValid = false; return; }
   if (op < OP_TEMPERATURE) {
     // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
     // values, which a lazy threshold cannot express; switch to candidates first.
@@ -480,14 +518,13 @@ function finishGreedy(flags: i32): i32 {
   if (dense) {
     ensureMax();
     if (err) return 0;
-    tok = findFirst(wPtr, vpad, mx);
+    tok = firstIndexOf(wPtr, vpad, ptr(F_BLOCKS), mx);
   } else {
     const b = argBest(n);
     swap(b, 0);
     tok = <i32>idAt(0);
   }
   setResult(R_LOGPROB, 0);
-  setResult(R_KEPT, 1);
   if (flags & FLAG_PROBS) {
     memory.fill(ptr(F_EXP), 0, <usize>vpad << 2);
     store<f32>(ptr(F_EXP) + (<usize>tok << 2), 1);
@@ -500,21 +537,35 @@ function finishGreedy(flags: i32): i32 {
   return tok;
 }
 
+/** Above this many survivors a thresholded dense distribution is drawn with SIMD passes, not as candidates. */
+const DENSE_FINISH_MIN: i32 = 2048;
+
 function finish(flags: i32): i32 {
   if (dense) {
     ensureMax();
     if (err) return 0;
-    if (lo > LOWEST) toCandidates();
+    // Few survivors of a threshold: candidates (cheap exact work). Many: stay dense, the threshold a mask.
+    if (lo > LOWEST && (flags & FLAG_TOP || countGE(wPtr, vpad, lo) <= DENSE_FINISH_MIN)) toCandidates();
   }
   const topN = <i32>param(P_TOP_N);
   let tok = 0;
   if (dense) {
     const e = ptr(F_EXP);
-    const z = expPass(wPtr, e, vpad, mx, <f32>s, LOWEST, false);
+    const blocks = ptr(F_BLOCKS);
+    // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
+    const thr = lo; // LOWEST, or a threshold that keeps more than DENSE_FINISH_MIN tokens
+    const reuse = eValid && !(flags & FLAG_PROBS);
+    // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
+    let z: f64;
+    if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
+    else if (flags & FLAG_PROBS) z = expPass(wPtr, e, vpad, mx, <f32>s, thr, false);
+    else z = expBlockSums(wPtr, vpad, blocks, mx, <f32>s, thr);
     const lz = Math.log(z);
-    setResult(R_KEPT, <f64>countGE(wPtr, vpad, LOWEST));
     if (flags & FLAG_SAMPLE) {
-      tok = drawDense(e, vpad, nextDouble() * z);
+      const target = nextDouble() * z;
+      if (reuse) tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, target);
+      else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
+      else tok = drawBlocks(wPtr, vpad, blocks, mx, <f32>s, thr, target, e);
       setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + (<usize>tok << 2)) - <f64>mx) - lz);
     }
     if (flags & FLAG_TOP) {
@@ -529,7 +580,6 @@ function finish(flags: i32): i32 {
   }
   const z = candExp();
   const lz = Math.log(z);
-  setResult(R_KEPT, <f64>n);
   if (flags & FLAG_SAMPLE) {
     const target = nextDouble() * z;
     let acc: f64 = 0;
@@ -571,6 +621,7 @@ export function run(flags: i32): i32 {
   wPtr = ptr(F_LOGITS);
   lo = LOWEST;
   mValid = false;
+  eValid = false;
   s = 1;
   n = 0;
   nRestore = 0;

@@ -1,4 +1,5 @@
 // Dense passes over f32 buffers whose length is a multiple of 32 (padding holds -inf or 0).
+import { BLOCK } from "./layout";
 // Each loop reads 4 vectors per iteration into independent accumulators; constants are loaded from
 // static data once per call because Binaryen re-materialises v128.const inside loops.
 
@@ -37,20 +38,141 @@ export let suspect: bool = false;
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** Max of n floats. A running sum rides along: it becomes NaN when a NaN is present, or +Inf meets -Inf. */
-export function maxPass(p: usize, n: i32): f32 {
-  let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+/**
+ * Max of n floats, and the max of each BLOCK-float block into `blocks`. A running sum rides along: it
+ * becomes NaN when a NaN is present, or +Inf meets -Inf (then `suspect` is set and callers rescan).
+ */
+export function maxPass(p: usize, n: i32, blocks: usize): f32 {
+  let g = f32x4.splat(-Infinity);
   let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
   const end = p + (<usize>n << 2);
-  for (let q = p; q < end; q += 64) {
-    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-    m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
-    s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+  let bp = blocks;
+  for (let b = p; b < end; b += <usize>BLOCK << 2) {
+    let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+    const bend = min(b + (<usize>BLOCK << 2), end);
+    for (let q = b; q < bend; q += 64) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
+      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+    }
+    const m = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+    store<f32>(bp, hmax(m));
+    bp += 4;
+    g = f32x4.pmax(g, m);
   }
-  const m = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
+  const mx = hmax(g);
   const s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  suspect = isNaN(s) || m == Infinity;
-  return m;
+  suspect = isNaN(s) || mx == Infinity;
+  return mx;
+}
+
+/** The max found by the last maxGather. */
+export let gatherMax: f32 = 0;
+
+/**
+ * maxPass and gather(thr) in one read of the logits: the block maxima, the NaN check and the max (in
+ * `gatherMax`), and every index with p[i] >= thr appended to (outIdx, outVal). Returns the count.
+ */
+export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usize, outVal: usize): i32 {
+  const t = f32x4.splat(thr);
+  let g = f32x4.splat(-Infinity);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  const end = p + (<usize>n << 2);
+  let bp = blocks;
+  let k = 0;
+  for (let b = p; b < end; b += <usize>BLOCK << 2) {
+    let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+    const bend = min(b + (<usize>BLOCK << 2), end);
+    for (let q = b; q < bend; q += 64) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
+      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+      const c0 = f32x4.ge(v0, t), c1 = f32x4.ge(v1, t), c2 = f32x4.ge(v2, t), c3 = f32x4.ge(v3, t);
+      if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
+        let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
+        const base = <i32>((q - p) >> 2);
+        while (bits != 0) {
+          const i = base + ctz(bits);
+          store<u32>(outIdx + (<usize>k << 2), i);
+          store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
+          k++;
+          bits &= bits - 1;
+        }
+      }
+    }
+    const m = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+    store<f32>(bp, hmax(m));
+    bp += 4;
+    g = f32x4.pmax(g, m);
+  }
+  gatherMax = hmax(g);
+  const s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  suspect = isNaN(s) || gatherMax == Infinity;
+  return k;
+}
+
+/**
+ * Per-block sums of e[i] over x[i] >= thr (exp values computed earlier for a lower threshold); returns
+ * the total. Lets a later, higher threshold reuse one exp pass.
+ */
+export function maskedBlockSums(e: usize, x: usize, n: i32, blocks: usize, thr: f32): f64 {
+  const t = f32x4.splat(thr);
+  const end = e + (<usize>n << 2);
+  let total: f64 = 0;
+  let bp = blocks;
+  let xp = x;
+  for (let b = e; b < end; b += <usize>BLOCK << 2) {
+    let a0 = f32x4.splat(0), a1 = a0;
+    const bend = min(b + (<usize>BLOCK << 2), end);
+    for (let q = b; q < bend; q += 32) {
+      a0 = f32x4.add(a0, v128.and(v128.load(q), f32x4.ge(v128.load(xp), t)));
+      a1 = f32x4.add(a1, v128.and(v128.load(q, 16), f32x4.ge(v128.load(xp, 16), t)));
+      xp += 32;
+    }
+    const bs = hsum(f32x4.add(a0, a1));
+    store<f32>(bp, bs);
+    bp += 4;
+    total += <f64>bs;
+  }
+  return total;
+}
+
+/** Inverse-CDF draw over the blocks maskedBlockSums left (weights e[i] where x[i] >= thr). */
+export function drawMaskedBlocks(e: usize, x: usize, n: i32, blocks: usize, thr: f32, target: f64): i32 {
+  const nb = (n + BLOCK - 1) / BLOCK;
+  let acc: f64 = 0;
+  let b = 0, last = -1;
+  for (; b < nb; b++) {
+    const bs = <f64>load<f32>(blocks + (<usize>b << 2));
+    if (bs > 0) last = b;
+    if (acc + bs > target) break;
+    acc += bs;
+  }
+  if (b == nb) { b = last; acc = target; }
+  if (b < 0) return -1;
+  const start = b * BLOCK, len = min(BLOCK, n - start);
+  let lastPos = -1;
+  for (let j = 0; j < len; j++) {
+    const i = start + j;
+    const w = load<f32>(x + (<usize>i << 2)) >= thr ? <f64>load<f32>(e + (<usize>i << 2)) : 0;
+    if (w > 0) lastPos = i;
+    acc += w;
+    if (acc > target && w > 0) return i;
+  }
+  return lastPos;
+}
+
+/** First index of x in n floats, using the block maxima maxPass left: one block is scanned, not the array. */
+export function firstIndexOf(p: usize, n: i32, blocks: usize, x: f32): i32 {
+  const nb = (n + BLOCK - 1) / BLOCK;
+  for (let b = 0; b < nb; b++) {
+    if (load<f32>(blocks + (<usize>b << 2)) == x) {
+      const start = b * BLOCK;
+      const i = findFirst(p + (<usize>start << 2), min(BLOCK, n - start), x);
+      if (i >= 0) return start + i;
+    }
+  }
+  return findFirst(p, n, x);
 }
 
 /** Index of the first NaN or +Infinity in n floats, or -1. */
@@ -171,6 +293,64 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
     moment = <f64>hsum(f32x4.add(b0, b1));
   }
   return <f64>hsum(f32x4.add(a0, a1));
+}
+
+/**
+ * The sum of exp((p[i] - mx) * s) over p[i] >= thr, without storing the values: one f32 sum per
+ * BLOCK-float block goes to `blocks` (so a draw needs to recompute only one block), the total is returned.
+ */
+export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr: f32): f64 {
+  const lo = v128.load(EXP_K), log2e = v128.load(EXP_K, 16), magic = v128.load(EXP_K, 32);
+  const ln2hi = v128.load(EXP_K, 48), ln2lo = v128.load(EXP_K, 64), c1 = v128.load(EXP_K, 80);
+  const c2 = v128.load(EXP_K, 96), c3 = v128.load(EXP_K, 112), c4 = v128.load(EXP_K, 128);
+  const c5 = v128.load(EXP_K, 144), c6 = v128.load(EXP_K, 160);
+  const m4 = f32x4.splat(mx), s4 = f32x4.splat(s), t4 = f32x4.splat(thr);
+  const end = p + (<usize>n << 2);
+  let total: f64 = 0;
+  let bp = blocks;
+  for (let b = p; b < end; b += <usize>BLOCK << 2) {
+    let a0 = f32x4.splat(0), a1 = a0;
+    const bend = min(b + (<usize>BLOCK << 2), end);
+    for (let q = b; q < bend; q += 32) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16);
+      const e0 = v128.and(exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v0, t4));
+      const e1 = v128.and(exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v1, t4));
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+    }
+    const bs = hsum(f32x4.add(a0, a1));
+    store<f32>(bp, bs);
+    bp += 4;
+    total += <f64>bs;
+  }
+  return total;
+}
+
+/**
+ * Inverse-CDF draw over the blocks expBlockSums left: walks the block sums, recomputes the exp values of
+ * the one block that holds the target into `tmp` with the same kernel, and walks that block.
+ */
+export function drawBlocks(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr: f32, target: f64, tmp: usize): i32 {
+  const nb = (n + BLOCK - 1) / BLOCK;
+  let acc: f64 = 0;
+  let b = 0;
+  let last = -1;
+  for (; b < nb; b++) {
+    const bs = <f64>load<f32>(blocks + (<usize>b << 2));
+    if (bs > 0) last = b;
+    if (acc + bs > target) break;
+    acc += bs;
+  }
+  if (b == nb) { b = last; acc = target; } // rounding left the target unreached: the last positive block
+  if (b < 0) return -1;
+  const start = b * BLOCK, len = min(BLOCK, n - start);
+  expPass(p + (<usize>start << 2), tmp, len, mx, s, thr, false);
+  for (let j = 0; j < len; j++) {
+    const e = <f64>load<f32>(tmp + (<usize>j << 2));
+    acc += e;
+    if (acc > target && e > 0) return start + j;
+  }
+  for (let j = len - 1; j >= 0; j--) if (load<f32>(tmp + (<usize>j << 2)) > 0) return start + j;
+  return -1;
 }
 
 /** Multiplies n floats by k in place. */

@@ -21,8 +21,12 @@ export const F_PAIRS: i32 = 15;   // (u32 token, u32 count)[vpad]: penalty windo
 export const F_BANS: i32 = 16;    // u32[2 * vpad]: n-gram bans, then bad-word bans
 export const F_BIAS_LIST: i32 = 17; // (u32 token, f32 bias)[vpad]
 export const F_RESTORE: i32 = 18; // (u32 index, f32 value)[vpad]: logits patched in place this run
-export const F_SAMPLE: i32 = 19;  // f32[SAMPLE_SLOTS]: strided sample for threshold estimates
-export const FIELD_COUNT: i32 = 20;
+export const F_SAMPLE: i32 = 19;  // f32[SAMPLE_SLOTS + 16]: strided sample for threshold estimates, then a top-16 list
+export const F_BLOCKS: i32 = 20;  // f32[vpad / BLOCK + 1]: per-block maxima or sums of the last dense pass
+export const FIELD_COUNT: i32 = 21;
+
+/** Tokens per block of the block maxima and block sums (a multiple of the 16 floats one loop step reads). */
+export const BLOCK: i32 = 256;
 
 export const PARAM_SLOTS: i32 = 32;
 export const PROGRAM_SLOTS: i32 = 32;
@@ -56,7 +60,6 @@ export const R_ERROR_INDEX: i32 = 0;
 export const R_ERROR_VALUE: i32 = 1;
 export const R_LOGPROB: i32 = 2;
 export const R_N_TOP: i32 = 3;
-export const R_KEPT: i32 = 4;
 
 export let vocab: i32 = 0;
 export let vpad: i32 = 0;
@@ -98,7 +101,8 @@ function sizeOf(f: i32, n: usize): usize {
     case F_CAND_VAL: case F_CAND_W: case F_CAND_K: return n * 8;
     case F_MASK: return n / 8;
     case F_PAIRS: case F_BANS: case F_BIAS_LIST: case F_RESTORE: return n * 8;
-    case F_SAMPLE: return <usize>SAMPLE_SLOTS * 4;
+    case F_SAMPLE: return (<usize>SAMPLE_SLOTS + 16) * 4;
+    case F_BLOCKS: return (n / <usize>BLOCK + 1) * 4;
     default: return n * 4;
   }
 }

@@ -20,6 +20,7 @@ export const F_BANS = 16;
 export const F_BIAS_LIST = 17;
 export const F_RESTORE = 18;
 export const F_SAMPLE = 19;
+export const F_BLOCKS = 20;
 
 export const PARAM_SLOTS = 32;
 export const PROGRAM_SLOTS = 32;
@@ -50,7 +51,6 @@ export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
 export const R_LOGPROB = 2;
 export const R_N_TOP = 3;
-export const R_KEPT = 4;
 
 export const OP_REPETITION = 1;
 export const OP_PRESENCE = 2;
