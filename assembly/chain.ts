@@ -19,7 +19,8 @@ import {
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
   maskedBlockSums, drawMaskedBlocks, moment, scale, drawDense, maskCopy, suspect, moments, momentCount, momentSum,
-  momentSq,
+  momentSq, gatherRange, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3, aboveCount0, aboveCount1,
+  aboveCount2, aboveCount3,
 } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
 import { nextDouble } from "./rng";
@@ -445,6 +446,84 @@ function denseThreshold(thr: f32, tiesKept: bool): void {
   if (thr > lo) lo = thr;
 }
 
+/** Dense top-p: the tokens within 8 nats of the max if they carry the mass, else a bracketed cut. */
+function denseTopP(): void {
+  const floor = floorThr();
+  const e = ptr(F_EXP);
+  const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
+  eValid = true;
+  const target = param(P_TOP_P) * z * MASS_SLACK;
+  const t = <f32>(<f64>mx - 8 / s);
+  const top = t > floor ? t : floor;
+  let c = gather(wPtr, vpad, top, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  let mass: f64 = 0;
+  for (let i = 0; i < c; i++) {
+    const w = <f64>load<f32>(e + (<usize>idAt(i) << 2));
+    setW(i, w);
+    mass += w;
+  }
+  if ((mass >= target && c >= minKeep()) || top <= floor) {
+    n = c;
+    dense = false;
+    cutByMass(target);
+    return;
+  }
+  if (bracketCut(target, top, mass, c)) return;
+  // Every token as a candidate: exact, and slow only for inputs the bracketing could not narrow.
+  c = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + (<usize>idAt(i) << 2)));
+  n = c;
+  dense = false;
+  cutByMass(target);
+}
+
+/** At most this many tokens are gathered to place a top-p cut inside its bracket. */
+const BRACKET_TOKENS: i32 = 4096;
+
+/**
+ * Places the top-p cut when it lies deep in the distribution, staying dense: each pass measures the exact
+ * mass and count above four thresholds inside the bracket [bLo, bHi) holding the cut, until the bracket
+ * holds at most BRACKET_TOKENS tokens; those are gathered and the cut found by weighted quickselect.
+ * Tokens tied with the cut but after it (higher ids) are set to -inf. Returns false if minKeep is not met.
+ */
+function bracketCut(target: f64, hiThr: f32, hiMass: f64, hiCount: i32): bool {
+  const e = ptr(F_EXP);
+  const floor = floorThr();
+  // Below 88 nats under the max every exp value is 0 in f32: nothing there carries mass.
+  const deep = <f32>(<f64>mx - 88 / s);
+  let bLo: f32 = deep > floor ? deep : floor;
+  let loCount = countGE(wPtr, vpad, bLo);
+  let bHi = hiThr, hm = hiMass, hc = hiCount;
+  for (let pass = 0; pass < 8 && loCount - hc > BRACKET_TOKENS; pass++) {
+    let t0: f32, t1: f32, t2: f32, t3: f32;
+    if (pass == 0) {
+      // the first pass spaces its thresholds geometrically in depth: 12, 18, 28, 48 nats
+      t0 = max(<f32>(<f64>mx - 12 / s), bLo); t1 = max(<f32>(<f64>mx - 18 / s), bLo);
+      t2 = max(<f32>(<f64>mx - 28 / s), bLo); t3 = max(<f32>(<f64>mx - 48 / s), bLo);
+    } else {
+      const w = <f64>bHi - <f64>bLo;
+      t0 = <f32>(<f64>bHi - w * 0.2); t1 = <f32>(<f64>bHi - w * 0.4);
+      t2 = <f32>(<f64>bHi - w * 0.6); t3 = <f32>(<f64>bHi - w * 0.8);
+    }
+    massAbove(wPtr, e, vpad, t0, t1, t2, t3);
+    if (aboveMass0 >= target) { bLo = t0; loCount = aboveCount0; }
+    else if (aboveMass1 >= target) { bHi = t0; hm = aboveMass0; hc = aboveCount0; bLo = t1; loCount = aboveCount1; }
+    else if (aboveMass2 >= target) { bHi = t1; hm = aboveMass1; hc = aboveCount1; bLo = t2; loCount = aboveCount2; }
+    else if (aboveMass3 >= target) { bHi = t2; hm = aboveMass2; hc = aboveCount2; bLo = t3; loCount = aboveCount3; }
+    else { bHi = t3; hm = aboveMass3; hc = aboveCount3; }
+    if (bHi <= bLo) break; // every token in the bracket has the same value: the quickselect orders them by id
+  }
+  const c = gatherRange(wPtr, vpad, bLo, bHi, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  if (c == 0) return false;
+  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + (<usize>idAt(i) << 2)));
+  const j = wselect(c, BY_VALUE, target - hm, false);
+  if (hc + j + 1 < minKeep()) return false;
+  const cut = valAt(j);
+  for (let i = j + 1; i < c; i++) if (valAt(i) == cut) patch(idAt(i), -Infinity);
+  lo = <f32>cut;
+  return true;
+}
+
 function denseWarper(op: i32): void {
   if (op != OP_TOP_K) ensureMax();
   if (err) return;
@@ -469,30 +548,7 @@ function denseWarper(op: i32): void {
     }
     denseThreshold(<f32>(<f64>mx + (Math.log(cut) + Math.log(z)) / s), true);
   } else if (op == OP_TOP_P) {
-    const floor = floorThr();
-    const e = ptr(F_EXP);
-    const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
-    eValid = true;
-    const target = param(P_TOP_P) * z * MASS_SLACK;
-    // Gather from the top down, 8 nats deeper each time, until the gathered mass covers the target.
-    let depth: f64 = 8;
-    let c = 0;
-    for (;;) {
-      const t = <f32>(<f64>mx - depth / s);
-      const thr = t > floor ? t : floor;
-      c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
-      let mass: f64 = 0;
-      for (let i = 0; i < c; i++) {
-        const w = <f64>load<f32>(e + (<usize>idAt(i) << 2));
-        setW(i, w);
-        mass += w;
-      }
-      if ((mass >= target && c >= minKeep()) || thr <= floor) break; // the floor needs minKeep gathered too
-      depth *= 2;
-    }
-    n = c;
-    dense = false;
-    cutByMass(target);
+    denseTopP();
   } else if (op == OP_TYPICAL_P) {
     toCandidates();
     candWarper(op);

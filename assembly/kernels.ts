@@ -76,20 +76,22 @@ export let gatherMax: f32 = 0;
 export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usize, outVal: usize): i32 {
   const t = f32x4.splat(thr);
   let g = f32x4.splat(-Infinity);
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  let sum = f32x4.splat(0);
   const end = p + (<usize>n << 2);
   let bp = blocks;
   let k = 0;
   for (let b = p; b < end; b += <usize>BLOCK << 2) {
-    let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+    let m = f32x4.splat(-Infinity);
     const bend = min(b + (<usize>BLOCK << 2), end);
     for (let q = b; q < bend; q += 64) {
       const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-      m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
-      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
-      const c0 = f32x4.ge(v0, t), c1 = f32x4.ge(v1, t), c2 = f32x4.ge(v2, t), c3 = f32x4.ge(v3, t);
-      if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
-        let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
+      // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
+      const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
+      m = f32x4.pmax(m, l);
+      sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
+      if (v128.any_true(f32x4.ge(l, t))) {
+        let bits = i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
+          (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
         const base = <i32>((q - p) >> 2);
         while (bits != 0) {
           const i = base + ctz(bits);
@@ -100,14 +102,12 @@ export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usi
         }
       }
     }
-    const m = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
     store<f32>(bp, hmax(m));
     bp += 4;
     g = f32x4.pmax(g, m);
   }
   gatherMax = hmax(g);
-  const s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  suspect = isNaN(s) || gatherMax == Infinity;
+  suspect = isNaN(hsum(sum)) || gatherMax == Infinity;
   return k;
 }
 
@@ -205,10 +205,11 @@ export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize)
   const end = p + (<usize>n << 2);
   let k = 0;
   for (let q = p; q < end; q += 64) {
-    const c0 = f32x4.ge(v128.load(q), t), c1 = f32x4.ge(v128.load(q, 16), t);
-    const c2 = f32x4.ge(v128.load(q, 32), t), c3 = f32x4.ge(v128.load(q, 48), t);
-    if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
-      let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
+    if (v128.any_true(f32x4.ge(f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)), t))) {
+      let bits = i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
+        (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
       const base = <i32>((q - p) >> 2);
       while (bits != 0) {
         const i = base + ctz(bits);
@@ -220,6 +221,60 @@ export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize)
     }
   }
   return k;
+}
+
+/** Appends every i with lo <= p[i] < hi, in index order; returns how many. */
+export function gatherRange(p: usize, n: i32, lo: f32, hi: f32, outIdx: usize, outVal: usize): i32 {
+  const l4 = f32x4.splat(lo), h4 = f32x4.splat(hi);
+  const end = p + (<usize>n << 2);
+  let k = 0;
+  for (let q = p; q < end; q += 32) {
+    const v0 = v128.load(q), v1 = v128.load(q, 16);
+    const c0 = v128.and(f32x4.ge(v0, l4), f32x4.lt(v0, h4)), c1 = v128.and(f32x4.ge(v1, l4), f32x4.lt(v1, h4));
+    if (v128.any_true(v128.or(c0, c1))) {
+      let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4);
+      const base = <i32>((q - p) >> 2);
+      while (bits != 0) {
+        const i = base + ctz(bits);
+        store<u32>(outIdx + (<usize>k << 2), i);
+        store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
+        k++;
+        bits &= bits - 1;
+      }
+    }
+  }
+  return k;
+}
+
+/** Mass (sum of e[i]) and count of the tokens with x[i] >= t_j, for four thresholds at once. */
+export let aboveMass0: f64 = 0, aboveMass1: f64 = 0, aboveMass2: f64 = 0, aboveMass3: f64 = 0;
+export let aboveCount0: i32 = 0, aboveCount1: i32 = 0, aboveCount2: i32 = 0, aboveCount3: i32 = 0;
+export function massAbove(x: usize, e: usize, n: i32, t0: f32, t1: f32, t2: f32, t3: f32): void {
+  const a = f32x4.splat(t0), b = f32x4.splat(t1), c = f32x4.splat(t2), d = f32x4.splat(t3);
+  let ca = i32x4.splat(0), cb = ca, cc = ca, cd = ca;
+  let fa: f64 = 0, fb: f64 = 0, fc: f64 = 0, fd: f64 = 0;
+  const end = x + (<usize>n << 2);
+  let ep = e;
+  for (let blk = x; blk < end; blk += <usize>BLOCK << 2) {
+    // f32 lanes within a block, f64 across blocks: the cut needs the mass accurate to ~1e-7
+    let ma = f32x4.splat(0), mb = ma, mc = ma, md = ma;
+    const bend = min(blk + (<usize>BLOCK << 2), end);
+    for (let q = blk; q < bend; q += 16) {
+      const v = v128.load(q), w = v128.load(ep);
+      const ka = f32x4.ge(v, a), kb = f32x4.ge(v, b), kc = f32x4.ge(v, c), kd = f32x4.ge(v, d);
+      ma = f32x4.add(ma, v128.and(w, ka)); mb = f32x4.add(mb, v128.and(w, kb));
+      mc = f32x4.add(mc, v128.and(w, kc)); md = f32x4.add(md, v128.and(w, kd));
+      ca = i32x4.sub(ca, ka); cb = i32x4.sub(cb, kb); cc = i32x4.sub(cc, kc); cd = i32x4.sub(cd, kd);
+      ep += 16;
+    }
+    fa += <f64>hsum(ma); fb += <f64>hsum(mb); fc += <f64>hsum(mc); fd += <f64>hsum(md);
+  }
+  aboveMass0 = fa; aboveMass1 = fb; aboveMass2 = fc; aboveMass3 = fd;
+  aboveCount0 = lanes(ca); aboveCount1 = lanes(cb); aboveCount2 = lanes(cc); aboveCount3 = lanes(cd);
+}
+
+@inline function lanes(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /** How many of n floats are >= thr. */
