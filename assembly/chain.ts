@@ -20,7 +20,7 @@ import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
   maskedBlockSums, drawMaskedBlocks, moment, scale, drawDense, maskCopy, suspect, moments, momentCount, momentSum,
   momentSq, gatherRange, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3, aboveCount0, aboveCount1,
-  aboveCount2, aboveCount3,
+  aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
 } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
 import { nextDouble } from "./rng";
@@ -44,6 +44,7 @@ export const OP_ETA: i32 = 15;
 export const FLAG_SAMPLE: i32 = 1;
 export const FLAG_PROBS: i32 = 2;
 export const FLAG_TOP: i32 = 4;
+export const FLAG_LOGPROB: i32 = 8; // report the drawn token's log-probability (needs the kept set's normaliser)
 
 export const ERR_INVALID_LOGIT: i32 = -1;
 export const ERR_ALL_REMOVED: i32 = -2;
@@ -62,6 +63,9 @@ let eValid = false;   // dense: F_EXP holds exp((x - mx) * s) for every token >=
 let s: f64 = 1;       // inverse temperature, applied lazily
 let n = 0;            // candidate count
 let nRestore = 0;
+let runFlags = 0;
+let lastOp = false;       // the op being applied is the last of the program
+let deferTopP = false;    // top-p left for the draw: rejection sampling, no cut needed
 let epoch: u32 = 0;
 let banEpoch: u32 = 0;
 let err = 0;
@@ -446,12 +450,51 @@ function denseThreshold(thr: f32, tiesKept: bool): void {
   if (thr > lo) lo = thr;
 }
 
-/** Dense top-p: the tokens within 8 nats of the max if they carry the mass, else a bracketed cut. */
+/**
+ * Dense top-p. When it is the last transform and only a draw is wanted, it is left to the draw
+ * (rejection sampling, see drawTopP); otherwise the cut is placed now.
+ */
 function denseTopP(): void {
-  const floor = floorThr();
+  if (lastOp && runFlags == FLAG_SAMPLE) { deferTopP = true; return; }
+  const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+  eValid = true;
+  cutTopP(z);
+}
+
+/**
+ * Draws from the untruncated distribution and accepts the token if the mass strictly ahead of it (higher
+ * logits, or equal logits with lower ids) is below p * Z, or its rank is below minKeep: exactly the top-p
+ * distribution, with one exp pass and a cheap test per round (expected rounds: 1 / p). After 16
+ * rejections the cut is placed and the draw proceeds as usual. Returns the token, or -1 for the latter.
+ */
+function drawTopP(): i32 {
   const e = ptr(F_EXP);
+  const floor = floorThr();
   const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
   eValid = true;
+  const target = param(P_TOP_P) * z * MASS_SLACK;
+  const mk = minKeep();
+  for (let round = 0; round < 16; round++) {
+    const d = drawDense(e, vpad, nextDouble() * z);
+    const v = load<f32>(wPtr + (<usize>d << 2));
+    massBefore(wPtr, e, vpad, v);
+    let before = beforeMass;
+    let rank = beforeCount;
+    if (tieCount > 1) {
+      for (let i = 0; i < d; i++) {
+        if (load<f32>(wPtr + (<usize>i << 2)) == v) { before += <f64>load<f32>(e + (<usize>i << 2)); rank++; }
+      }
+    }
+    if (before < target || rank < mk) return d;
+  }
+  cutTopP(z);
+  return -1;
+}
+
+/** Places the top-p cut over the exp values in F_EXP (sum z). */
+function cutTopP(z: f64): void {
+  const floor = floorThr();
+  const e = ptr(F_EXP);
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const t = <f32>(<f64>mx - 8 / s);
   const top = t > floor ? t : floor;
@@ -597,6 +640,11 @@ function finishGreedy(flags: i32): i32 {
 const DENSE_FINISH_MIN: i32 = 2048;
 
 function finish(flags: i32): i32 {
+  if (deferTopP) {
+    const d = drawTopP();
+    if (d >= 0) return d;
+    flags = FLAG_SAMPLE; // the cut is placed: draw as usual below
+  }
   if (dense) {
     ensureMax();
     if (err) return 0;
@@ -622,7 +670,7 @@ function finish(flags: i32): i32 {
       if (reuse) tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, target);
       else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
       else tok = drawBlocks(wPtr, vpad, blocks, mx, <f32>s, thr, target, e);
-      setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + (<usize>tok << 2)) - <f64>mx) - lz);
+      if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + (<usize>tok << 2)) - <f64>mx) - lz);
     }
     if (flags & FLAG_TOP) {
       let c = gatherAtLeast(topN);
@@ -685,9 +733,12 @@ export function run(flags: i32): i32 {
   const greedy = param(P_GREEDY) != 0;
   const nops = <i32>param(P_N_OPS);
   const prog = ptr(F_PROGRAM);
+  runFlags = flags;
+  deferTopP = false;
   for (let k = 0; k < nops; k++) {
     const op = load<i32>(prog + (<usize>k << 2));
     if (greedy && op >= OP_TEMPERATURE) continue;
+    lastOp = k == nops - 1;
     applyOp(op);
     if (err) break;
   }

@@ -277,6 +277,35 @@ export function massAbove(x: usize, e: usize, n: i32, t0: f32, t1: f32, t2: f32,
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
+/** For the value v: the mass (sum of e[i]) and count of tokens with x[i] > v, and how many equal v. */
+export let beforeMass: f64 = 0;
+export let beforeCount: i32 = 0;
+export let tieCount: i32 = 0;
+export function massBefore(x: usize, e: usize, n: i32, v: f32): void {
+  const t = f32x4.splat(v);
+  let c = i32x4.splat(0), ties = c;
+  let total: f64 = 0;
+  const end = x + (<usize>n << 2);
+  let ep = e;
+  for (let blk = x; blk < end; blk += <usize>BLOCK << 2) {
+    let m0 = f32x4.splat(0), m1 = m0;
+    const bend = min(blk + (<usize>BLOCK << 2), end);
+    for (let q = blk; q < bend; q += 32) {
+      const v0 = v128.load(q), v1 = v128.load(q, 16);
+      const k0 = f32x4.gt(v0, t), k1 = f32x4.gt(v1, t);
+      m0 = f32x4.add(m0, v128.and(v128.load(ep), k0));
+      m1 = f32x4.add(m1, v128.and(v128.load(ep, 16), k1));
+      c = i32x4.sub(i32x4.sub(c, k0), k1);
+      ties = i32x4.sub(i32x4.sub(ties, f32x4.eq(v0, t)), f32x4.eq(v1, t));
+      ep += 32;
+    }
+    total += <f64>hsum(f32x4.add(m0, m1));
+  }
+  beforeMass = total;
+  beforeCount = lanes(c);
+  tieCount = lanes(ties);
+}
+
 /** How many of n floats are >= thr. */
 export function countGE(p: usize, n: i32, thr: f32): i32 {
   const t = f32x4.splat(thr);

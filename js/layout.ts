@@ -71,6 +71,7 @@ export const OP_ETA = 15;
 export const FLAG_SAMPLE = 1;
 export const FLAG_PROBS = 2;
 export const FLAG_TOP = 4;
+export const FLAG_LOGPROB = 8;
 
 export const ERR_INVALID_LOGIT = -1;
 export const ERR_ALL_REMOVED = -2;

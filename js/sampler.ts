@@ -4,7 +4,7 @@ import { ContextLists } from "./context.js";
 import { createEngine } from "./engine.js";
 import { integer, rangeError, typeError } from "./errors.js";
 import {
-  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
+  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
   P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
   P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
   R_LOGPROB, R_N_TOP, Views, type EngineExports,
@@ -27,8 +27,13 @@ export interface Sampler {
   reseed(seed: number): void;
   /** Replaces the allowed-token bitmask (null = every token allowed), e.g. once per step from a grammar. */
   setAllowedTokens(mask: Uint32Array | null): void;
-  /** Log-probability of the token the last sample() drew, in its final distribution. */
-  readonly lastLogprob: number;
+}
+
+/** One draw with its log-probability and the top log-probabilities of the same distribution. */
+export interface DetailedSample {
+  token: number;
+  logprob: number;
+  top: TopLogprob[];
 }
 
 export class SamplerImpl implements Sampler {
@@ -46,10 +51,6 @@ export class SamplerImpl implements Sampler {
 
   get logits(): Float32Array {
     return this.views.fresh().logits;
-  }
-
-  get lastLogprob(): number {
-    return this.views.fresh().result[R_LOGPROB]!;
   }
 
   sample(logits?: Float32Array, context?: ArrayLike<number>): number {
@@ -73,12 +74,17 @@ export class SamplerImpl implements Sampler {
     return this.readTop();
   }
 
-  /** Samples and reports the top n log-probabilities of the same distribution, in one run. */
-  sampleWithTop(n: number, logits?: Float32Array, context?: ArrayLike<number>): { token: number; top: TopLogprob[] } {
+  /**
+   * Draws a token and reports its log-probability and the top n log-probabilities of the same
+   * distribution, in one run (for the Generation). Costs more than sample(): the normaliser of the kept
+   * set is needed, which sample() may skip.
+   */
+  sampleDetailed(n: number, logits?: Float32Array, context?: ArrayLike<number>): DetailedSample {
     this.load(logits, context);
-    this.views.params[P_TOP_N] = Math.max(1, Math.min(n, this.vocabSize));
-    const token = this.check(this.ex.run(FLAG_SAMPLE | (n > 0 ? FLAG_TOP : 0)));
-    return { token, top: n > 0 ? this.readTop() : [] };
+    const v = this.views.fresh();
+    v.params[P_TOP_N] = Math.max(1, Math.min(n, this.vocabSize));
+    const token = this.check(this.ex.run(FLAG_SAMPLE | FLAG_LOGPROB | (n > 0 ? FLAG_TOP : 0)));
+    return { token, logprob: v.result[R_LOGPROB]!, top: n > 0 ? this.readTop() : [] };
   }
 
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
