@@ -649,7 +649,10 @@ function finish(flags: i32): i32 {
     ensureMax();
     if (err) return 0;
     // Few survivors of a threshold: candidates (cheap exact work). Many: stay dense, the threshold a mask.
-    if (lo > LOWEST && (flags & FLAG_TOP || countGE(wPtr, vpad, lo) <= DENSE_FINISH_MIN)) toCandidates();
+    if (lo > LOWEST) {
+      const c = gather(wPtr, vpad, lo, ptr(F_CAND_IDX), ptr(F_CAND_VAL), flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
+      if (c >= 0) { n = c; dense = false; }
+    }
   }
   const topN = <i32>param(P_TOP_N);
   let tok = 0;

@@ -199,8 +199,11 @@ export function findFirst(p: usize, n: i32, x: f32): i32 {
   return -1;
 }
 
-/** Appends to (outIdx, outVal) every i with p[i] >= thr, in index order; returns how many. */
-export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
+/**
+ * Appends to (outIdx, outVal) every i with p[i] >= thr, in index order; returns how many, or -1 as soon
+ * as more than `limit` qualify (the caller then stays dense).
+ */
+export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize, limit: i32 = i32.MAX_VALUE): i32 {
   const t = f32x4.splat(thr);
   const end = p + (<usize>n << 2);
   let k = 0;
@@ -218,6 +221,7 @@ export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize)
         k++;
         bits &= bits - 1;
       }
+      if (k > limit) return -1;
     }
   }
   return k;
