@@ -14,7 +14,7 @@ import {
   F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, SAMPLE_SLOTS,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
-  P_TOP_N, P_GREEDY, P_N_OPS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
+  P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
@@ -40,6 +40,10 @@ export const OP_MIN_P: i32 = 12;
 export const OP_TYPICAL_P: i32 = 13;
 export const OP_EPSILON: i32 = 14;
 export const OP_ETA: i32 = 15;
+export const OP_SUPPRESS: i32 = 16;   // a processor: bans the P_N_SUPPRESS tokens of the third ban segment
+
+/** Warpers (temperature and the truncations) are skipped under greedy; processors never are. */
+@inline function isWarper(op: i32): bool { return op >= OP_TEMPERATURE && op <= OP_ETA; }
 
 export const FLAG_SAMPLE: i32 = 1;
 export const FLAG_PROBS: i32 = 2;
@@ -98,6 +102,16 @@ function checkMax(): void {
   mValid = true;
 }
 
+/** The ban list of a banning op: n-gram bans, bad-word bans, suppressed tokens, one vpad-sized segment each. */
+function banSegment(op: i32): usize {
+  const seg = op == OP_NGRAM_BANS ? 0 : op == OP_BAD_WORDS ? 1 : 2;
+  return ptr(F_BANS) + (<usize>(seg * vpad) << 2);
+}
+
+function banCount(op: i32): i32 {
+  return <i32>param(op == OP_NGRAM_BANS ? P_N_BAN_NGRAM : op == OP_BAD_WORDS ? P_N_BAN_WORDS : P_N_SUPPRESS);
+}
+
 // ---- dense processors: in-place patches of a few logits ----
 
 function patch(i: u32, v: f32): void {
@@ -151,9 +165,9 @@ function denseProcessor(op: i32): void {
       if (err) return;
       patch(t, <f32>penalize(op, <f64>x, c));
     }
-  } else if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS) {
-    const base = ptr(F_BANS) + (op == OP_NGRAM_BANS ? 0 : <usize>vpad << 2);
-    const nb = <i32>param(op == OP_NGRAM_BANS ? P_N_BAN_NGRAM : P_N_BAN_WORDS);
+  } else if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS || op == OP_SUPPRESS) {
+    const base = banSegment(op);
+    const nb = banCount(op);
     for (let k = 0; k < nb; k++) {
       const t = load<u32>(base + (<usize>k << 2));
       current(t);
@@ -197,9 +211,9 @@ function candProcessor(op: i32): void {
     for (let k = 0; k < np; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
     return;
   }
-  if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS) {
-    const base = ptr(F_BANS) + (op == OP_NGRAM_BANS ? 0 : <usize>vpad << 2);
-    const nb = <i32>param(op == OP_NGRAM_BANS ? P_N_BAN_NGRAM : P_N_BAN_WORDS);
+  if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS || op == OP_SUPPRESS) {
+    const base = banSegment(op);
+    const nb = banCount(op);
     const marks = ptr(F_BANMARK);
     banEpoch++;
     if (banEpoch == 0) { memory.fill(marks, 0, <usize>vpad << 2); banEpoch = 1; }
@@ -600,7 +614,7 @@ function denseWarper(op: i32): void {
 
 function applyOp(op: i32): void {
   if (op == OP_TEMPERATURE) { s = s / param(P_TEMPERATURE); eValid = false; return; }
-  if (op < OP_TEMPERATURE) {
+  if (!isWarper(op)) {
     // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
     // values, which a lazy threshold cannot express; switch to candidates first.
     if (dense && lo > LOWEST) toCandidates();
@@ -740,7 +754,7 @@ export function run(flags: i32): i32 {
   deferTopP = false;
   for (let k = 0; k < nops; k++) {
     const op = load<i32>(prog + (<usize>k << 2));
-    if (greedy && op >= OP_TEMPERATURE) continue;
+    if (greedy && isWarper(op)) continue;
     lastOp = k == nops - 1;
     applyOp(op);
     if (err) break;

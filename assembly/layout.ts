@@ -18,7 +18,7 @@ export const F_BANMARK: i32 = 12; // u32[vpad]: per-op marks (banned in this op)
 export const F_BIAS: i32 = 13;    // f32[vpad]: dense logit bias, 0 where none
 export const F_MASK: i32 = 14;    // u32[vpad / 32]: allowed-token bitmask
 export const F_PAIRS: i32 = 15;   // (u32 token, u32 count)[vpad]: penalty window, distinct tokens
-export const F_BANS: i32 = 16;    // u32[2 * vpad]: n-gram bans, then bad-word bans
+export const F_BANS: i32 = 16;    // u32[3 * vpad]: n-gram bans, bad-word bans, suppressed tokens
 export const F_BIAS_LIST: i32 = 17; // (u32 token, f32 bias)[vpad]
 export const F_RESTORE: i32 = 18; // (u32 index, f32 value)[vpad]: logits patched in place this run
 export const F_SAMPLE: i32 = 19;  // f32[SAMPLE_SLOTS + 16]: strided sample for threshold estimates, then a top-16 list
@@ -54,6 +54,7 @@ export const P_N_BAN_WORDS: i32 = 16;
 export const P_TOP_N: i32 = 17;       // how many top logprobs run(F_TOP) reports
 export const P_GREEDY: i32 = 18;
 export const P_N_OPS: i32 = 19;
+export const P_N_SUPPRESS: i32 = 20; // tokens banned before every transform (EOS before minNewTokens)
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;
@@ -100,7 +101,8 @@ function sizeOf(f: i32, n: usize): usize {
     case F_RESULT: return <usize>RESULT_SLOTS * 8;
     case F_CAND_VAL: case F_CAND_W: case F_CAND_K: return n * 8;
     case F_MASK: return n / 8;
-    case F_PAIRS: case F_BANS: case F_BIAS_LIST: case F_RESTORE: return n * 8;
+    case F_BANS: return n * 12;
+    case F_PAIRS: case F_BIAS_LIST: case F_RESTORE: return n * 8;
     case F_SAMPLE: return (<usize>SAMPLE_SLOTS + 16) * 4;
     case F_BLOCKS: return (n / <usize>BLOCK + 1) * 4;
     default: return n * 4;

@@ -2,13 +2,13 @@
 // (token, count) pairs of the penalty window, n-gram bans, bad-word bans. Scratch buffers are allocated
 // once per sampler, so a call allocates nothing.
 import { tokenId } from "./errors.js";
-import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_PAIRS, type Views } from "./layout.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
 export class ContextLists {
   private readonly counts: Int32Array;
   private readonly distinct: Int32Array;
-  private readonly marks: Uint32Array;
+  readonly marks: Uint32Array;
   private mark = 0;
 
   constructor(private readonly vocab: number) {
@@ -36,6 +36,7 @@ export class ContextLists {
     p[P_N_PAIRS] = 0;
     p[P_N_BAN_NGRAM] = 0;
     p[P_N_BAN_WORDS] = 0;
+    p[P_N_SUPPRESS] = 0;
     const len = context?.length ?? 0;
     if (r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0) {
       p[P_N_PAIRS] = len === 0 ? 0 : this.windowPairs(context!, r.penaltyLastN, views.pairs);
@@ -44,7 +45,7 @@ export class ContextLists {
       p[P_N_BAN_NGRAM] = this.ngramBans(context!, r.noRepeatNgramSize, views.bans, 0);
     }
     if (r.badWordsIds.length > 0) {
-      p[P_N_BAN_WORDS] = this.badWordBans(context, r.badWordsIds, views.bans, views.vpad);
+      p[P_N_BAN_WORDS] = this.badWordBans(context, len, r.badWordsIds, views.bans, views.vpad);
     }
   }
 
@@ -66,7 +67,7 @@ export class ContextLists {
     return d;
   }
 
-  private nextMark(): number {
+  nextMark(): number {
     this.mark = (this.mark + 1) >>> 0;
     if (this.mark === 0) {
       this.marks.fill(0);
@@ -99,9 +100,11 @@ export class ContextLists {
     return k;
   }
 
-  /** Hugging Face's bad-words rule: a sequence's last id is banned when the rest of it ends the context. */
-  badWordBans(context: ArrayLike<number> | undefined, words: number[][], out: Uint32Array, offset: number): number {
-    const len = context?.length ?? 0;
+  /**
+   * Hugging Face's bad-words rule: a sequence's last id is banned when the rest of it ends the context
+   * (its first `len` ids).
+   */
+  badWordBans(context: ArrayLike<number> | undefined, len: number, words: number[][], out: Uint32Array, offset: number): number {
     const m = this.nextMark(), marks = this.marks;
     let k = 0;
     for (const seq of words) {

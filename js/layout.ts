@@ -46,6 +46,7 @@ export const P_N_BAN_WORDS = 16;
 export const P_TOP_N = 17;
 export const P_GREEDY = 18;
 export const P_N_OPS = 19;
+export const P_N_SUPPRESS = 20;
 
 export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
@@ -67,6 +68,7 @@ export const OP_MIN_P = 12;
 export const OP_TYPICAL_P = 13;
 export const OP_EPSILON = 14;
 export const OP_ETA = 15;
+export const OP_SUPPRESS = 16;
 
 export const FLAG_SAMPLE = 1;
 export const FLAG_PROBS = 2;
@@ -134,7 +136,7 @@ export class Views {
     this.bias = new Float32Array(b, at(F_BIAS), n);
     this.mask = new Uint32Array(b, at(F_MASK), n >>> 5);
     this.pairs = new Uint32Array(b, at(F_PAIRS), 2 * n);
-    this.bans = new Uint32Array(b, at(F_BANS), 2 * n);
+    this.bans = new Uint32Array(b, at(F_BANS), 3 * n);
     this.biasListIds = new Uint32Array(b, at(F_BIAS_LIST), 2 * n);
     this.biasListValues = new Float32Array(b, at(F_BIAS_LIST), 2 * n);
   }

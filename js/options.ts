@@ -2,7 +2,7 @@
 import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
   OP_ALLOWED, OP_BAD_WORDS, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
-  OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P,
+  OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P,
 } from "./layout.js";
 
 /** The transforms, by the option that configures each; `order` lists these names. */
@@ -251,8 +251,11 @@ export function enabledTransforms(r: Resolved): TransformName[] {
   return (Object.keys(on) as TransformName[]).filter((k) => on[k]);
 }
 
-/** The op codes of the enabled transforms, in the configured order. */
+/**
+ * The op codes of the enabled transforms, in the configured order, after the suppression op (a
+ * generation's EOS ban before minNewTokens: first, as Hugging Face places its min-length processors).
+ */
 export function program(r: Resolved): number[] {
   const on = new Set(enabledTransforms(r));
-  return r.order.filter((t) => on.has(t)).map((t) => OP_OF[t]);
+  return [OP_SUPPRESS, ...r.order.filter((t) => on.has(t)).map((t) => OP_OF[t])];
 }

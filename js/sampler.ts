@@ -1,6 +1,7 @@
 // The Sampler: validates every argument, writes options and context lists into the engine, runs the
 // chain in wasm and turns error codes into errors that name the argument.
 import { ContextLists } from "./context.js";
+import { GenerationImpl, type Generation, type GenerationOptions } from "./generation.js";
 import { createEngine } from "./engine.js";
 import { integer, rangeError, typeError } from "./errors.js";
 import {
@@ -27,6 +28,8 @@ export interface Sampler {
   reseed(seed: number): void;
   /** Replaces the allowed-token bitmask (null = every token allowed), e.g. once per step from a grammar. */
   setAllowedTokens(mask: Uint32Array | null): void;
+  /** A sequence to decode: its tokens, EOS / stop / length control and streaming text. */
+  generation(options?: GenerationOptions): Generation;
 }
 
 /** One draw with its log-probability and the top log-probabilities of the same distribution. */
@@ -80,11 +83,22 @@ export class SamplerImpl implements Sampler {
    * set is needed, which sample() may skip.
    */
   sampleDetailed(n: number, logits?: Float32Array, context?: ArrayLike<number>): DetailedSample {
-    this.load(logits, context);
-    const v = this.views.fresh();
+    this.lists.validate(context, "context");
+    return this.detailed(n, logits, (v) => this.lists.write(context, this.opts, v));
+  }
+
+  /** sampleDetailed() with the context lists written by `write` (a Generation's incremental history). */
+  detailed(n: number, logits: Float32Array | undefined, write: (v: Views) => void): DetailedSample {
+    this.checkLogits(logits);
+    const v = this.copyLogits(logits);
+    write(v);
     v.params[P_TOP_N] = Math.max(1, Math.min(n, this.vocabSize));
     const token = this.check(this.ex.run(FLAG_SAMPLE | FLAG_LOGPROB | (n > 0 ? FLAG_TOP : 0)));
     return { token, logprob: v.result[R_LOGPROB]!, top: n > 0 ? this.readTop() : [] };
+  }
+
+  generation(options: GenerationOptions = {}): Generation {
+    return new GenerationImpl(this, this.lists, this.opts, options);
   }
 
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
@@ -129,16 +143,23 @@ export class SamplerImpl implements Sampler {
 
   /** Validates, then copies the logits (unless they are this.logits) and writes the context lists. */
   private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
-    const v = this.views.fresh();
-    if (logits !== undefined) {
-      if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
-      if (logits.length !== this.vocabSize) throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
-    }
+    this.checkLogits(logits);
     this.lists.validate(context, "context");
+    this.lists.write(context, this.opts, this.copyLogits(logits));
+  }
+
+  private checkLogits(logits: Float32Array | undefined): void {
+    if (logits === undefined) return;
+    if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
+    if (logits.length !== this.vocabSize) throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
+  }
+
+  private copyLogits(logits: Float32Array | undefined): Views {
+    const v = this.views.fresh();
     if (logits !== undefined && !(logits.buffer === v.logits.buffer && logits.byteOffset === v.logits.byteOffset)) {
       v.logits.set(logits);
     }
-    this.lists.write(context, this.opts, v);
+    return v;
   }
 
   private check(code: number, name = "logits"): number {
