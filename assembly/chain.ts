@@ -9,7 +9,7 @@
 //          pass; every later transform works on the few survivors.
 // Sparse processors (penalties, bias, bans) patch the logits in place and are restored after the run.
 import {
-  vocab, vpad, ptr, param, setResult,
+  vocab, vpad, rows, ptr, param, setResult,
   F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K, F_COUNTS, F_STAMP, F_BANMARK,
   F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, SAMPLE_SLOTS,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
@@ -763,4 +763,35 @@ export function run(flags: i32): i32 {
   if (!err) tok = greedy ? finishGreedy(flags) : finish(flags);
   restoreAll();
   return err != 0 ? err : tok;
+}
+
+// ---- beam search: per-row log-softmax normaliser and top-k gather ----
+
+/** Row r of the logits region (rows of vpad floats). */
+@inline function rowPtr(r: i32): usize { return ptr(F_LOGITS) + (<usize>(r * vpad) << 2); }
+
+/**
+ * Validates row r and computes its log-softmax normaliser ln(sum exp(x)) into R_LOGPROB. Returns 0 or an
+ * ERR_* code (the error index is within the row).
+ */
+export function beamLogZ(r: i32): i32 {
+  if (r < 0 || r >= rows) return ERR_ALL_REMOVED;
+  err = 0;
+  wPtr = rowPtr(r);
+  mValid = false;
+  ensureMax();
+  if (err) return err;
+  const z = expBlockSums(wPtr, vpad, ptr(F_BLOCKS), mx, 1, LOWEST);
+  setResult(R_LOGPROB, <f64>mx + Math.log(z));
+  return 0;
+}
+
+/**
+ * Gathers the candidates of row r that can be among its top k (every token tied with the k-th included)
+ * into the candidate arrays (ids, f64 logits); returns how many. Call after beamLogZ(r).
+ */
+export function beamGather(r: i32, k: i32): i32 {
+  wPtr = rowPtr(r);
+  lo = LOWEST;
+  return gatherAtLeast(k);
 }

@@ -1,9 +1,14 @@
 // The module's exports. Everything the wrapper calls is here; js/layout.ts names the same constants.
 export { configure, offsetOf } from "./layout";
-export { run } from "./chain";
+export { run, beamLogZ, beamGather } from "./chain";
 export { seedRandom, rngState, setRngState } from "./rng";
 import { ptr, F_LOGITS, F_EXP } from "./layout";
 import { expPass } from "./kernels";
+
+/** x ** y in wasm, so that length penalties round the same on every runtime. */
+export function powF64(x: f64, y: f64): f64 {
+  return Math.pow(x, y);
+}
 
 /** Benchmark floor: a 4-accumulator f32x4.pmax pass over the first n logits (n a multiple of 16). */
 export function baselineMax(n: i32): f32 {

@@ -5,7 +5,7 @@
 export const F_PARAMS: i32 = 0;   // f64[PARAM_SLOTS]: options and per-call counts, written by JS
 export const F_PROGRAM: i32 = 1;  // i32[PROGRAM_SLOTS]: op codes of the chain, in order
 export const F_RESULT: i32 = 2;   // f64[RESULT_SLOTS]: values the engine reports back
-export const F_LOGITS: i32 = 3;   // f32[vpad]: the caller's logits (sampler.logits); padding stays -inf
+export const F_LOGITS: i32 = 3;   // f32[rows * vpad]: the caller's logits (row 0 is sampler.logits); padding stays -inf
 export const F_WORK: i32 = 4;     // f32[vpad]: masked copy of the logits when allowedTokens is on
 export const F_EXP: i32 = 5;      // f32[vpad]: exp values of the dense pass; probs() output
 export const F_CAND_IDX: i32 = 6; // u32[vpad]: candidate token ids
@@ -64,14 +64,19 @@ export const R_N_TOP: i32 = 3;
 
 export let vocab: i32 = 0;
 export let vpad: i32 = 0;
+export let rows: i32 = 1;
 // Offsets live in static data: the stub runtime's allocator would hand out memory that overlaps the regions.
 const offsets: usize = memory.data(FIELD_COUNT * 8, 16);
 
 @inline function align16(x: usize): usize { return (x + 15) & ~(15 as usize); }
 
-/** Places every region for a vocabulary of v tokens and grows memory once. Returns 0, or -1 if memory cannot grow. */
-export function configure(v: i32): i32 {
+/**
+ * Places every region for a vocabulary of v tokens and `nRows` rows of logits (1 for a sampler, numBeams
+ * for a beam search) and grows memory once. Returns 0, or -1 if memory cannot grow.
+ */
+export function configure(v: i32, nRows: i32 = 1): i32 {
   vocab = v;
+  rows = max(1, nRows);
   vpad = (v + 31) & ~31; // whole 32-token blocks: mask words and 4x4-lane SIMD loops need no tails
   const n = <usize>vpad;
   let p = align16(__heap_base);
@@ -87,10 +92,8 @@ export function configure(v: i32): i32 {
   const neg = f32x4.splat(-Infinity);
   const l = ptr(F_LOGITS);
   const w = ptr(F_WORK);
-  for (let i: usize = 0; i < n; i += 4) {
-    v128.store(l + (i << 2) as usize, neg);
-    v128.store(w + (i << 2) as usize, neg);
-  }
+  for (let i: usize = 0; i < n * <usize>rows; i += 4) v128.store(l + (i << 2) as usize, neg);
+  for (let i: usize = 0; i < n; i += 4) v128.store(w + (i << 2) as usize, neg);
   return 0;
 }
 
@@ -105,6 +108,7 @@ function sizeOf(f: i32, n: usize): usize {
     case F_PAIRS: case F_BIAS_LIST: case F_RESTORE: return n * 8;
     case F_SAMPLE: return (<usize>SAMPLE_SLOTS + 16) * 4;
     case F_BLOCKS: return (n / <usize>BLOCK + 1) * 4;
+    case F_LOGITS: return n * 4 * <usize>rows;
     default: return n * 4;
   }
 }

@@ -25,11 +25,11 @@ export function engineModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** A fresh engine instance configured for `vocab` tokens. */
-export async function createEngine(vocab: number): Promise<EngineExports> {
+/** A fresh engine instance configured for `vocab` tokens and `rows` rows of logits. */
+export async function createEngine(vocab: number, rows = 1): Promise<EngineExports> {
   const { exports } = await instantiate<Record<string, unknown>>(await engineModule(), {});
   const ex = exports as unknown as EngineExports;
-  if (ex.configure(vocab) !== 0) {
+  if (ex.configure(vocab, rows) !== 0) {
     throw new RangeError(`vocabSize ${vocab} needs more WebAssembly memory than this runtime can grow to`);
   }
   return ex;

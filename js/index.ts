@@ -1,5 +1,7 @@
 // llm-sampler: decoding-time sampling for language models, in WebAssembly SIMD.
 export { createSampler } from "./sampler.js";
+export { createBeamSearch } from "./beam.js";
+export type { BeamSearch, BeamSearchOptions, BeamResult } from "./beam.js";
 export type { Sampler, TopLogprob } from "./sampler.js";
 export type { Generation, GenerationOptions, StepResult, FinishReason } from "./generation.js";
 export { HF_ORDER, LLAMA_ORDER } from "./options.js";

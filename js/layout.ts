@@ -81,12 +81,15 @@ export const ERR_ALL_REMOVED = -2;
 /** The exports of build/sampler.wasm. */
 export interface EngineExports {
   memory: WebAssembly.Memory;
-  configure(vocab: number): number;
+  configure(vocab: number, rows?: number): number;
   offsetOf(field: number): number;
   run(flags: number): number;
   seedRandom(seed: number): void;
   rngState(): bigint;
   setRngState(state: bigint): void;
+  beamLogZ(row: number): number;
+  beamGather(row: number, k: number): number;
+  powF64(x: number, y: number): number;
   baselineMax(n: number): number;
   baselineExpSum(n: number, max: number): number;
 }
@@ -100,7 +103,9 @@ export class Views {
   result!: Float64Array;
   logits!: Float32Array;
   exp!: Float32Array;
+  rows!: Float32Array;
   candIdx!: Uint32Array;
+  candVal!: Float64Array;
   candKey!: Float64Array;
   bias!: Float32Array;
   mask!: Uint32Array;
@@ -109,7 +114,7 @@ export class Views {
   biasListIds!: Uint32Array;
   biasListValues!: Float32Array;
 
-  constructor(private readonly ex: EngineExports, readonly vocab: number) {
+  constructor(private readonly ex: EngineExports, readonly vocab: number, readonly nRows = 1) {
     this.vpad = (vocab + 31) & ~31;
     this.buffer = ex.memory.buffer;
     this.build();
@@ -131,7 +136,9 @@ export class Views {
     this.result = new Float64Array(b, at(F_RESULT), RESULT_SLOTS);
     this.logits = new Float32Array(b, at(F_LOGITS), v);
     this.exp = new Float32Array(b, at(F_EXP), v);
+    this.rows = new Float32Array(b, at(F_LOGITS), n * this.nRows);
     this.candIdx = new Uint32Array(b, at(F_CAND_IDX), n);
+    this.candVal = new Float64Array(b, at(F_CAND_VAL), n);
     this.candKey = new Float64Array(b, at(F_CAND_K), n);
     this.bias = new Float32Array(b, at(F_BIAS), n);
     this.mask = new Uint32Array(b, at(F_MASK), n >>> 5);

@@ -1,0 +1,248 @@
+// Beam search with the semantics of Hugging Face transformers' vectorized `_beam_search` (4.50+):
+// `_get_top_k_continuations`, `_get_running_beams_for_next_iteration`, `_update_finished_beams`,
+// `_check_early_stop_heuristic`, `_beam_search_has_unfinished_sequences`.
+//
+// wasm, per live row: validation, the log-softmax normaliser (one max pass, one exp-and-sum pass) and a
+// SIMD gather of the row's top-K tokens. JS: the per-beam transforms (applied to log-probabilities, on
+// the few tokens they touch), the exact f64 ranking of the few dozen candidates, and the beams.
+// Ties rank by lower beam index, then lower token id.
+import { ContextLists } from "./context.js";
+import { createEngine } from "./engine.js";
+import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
+import { ERR_ALL_REMOVED, ERR_INVALID_LOGIT, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, Views, type EngineExports } from "./layout.js";
+import { checkBadWords, checkLogitBias } from "./options.js";
+
+export interface BeamSearchOptions {
+  vocabSize: number;
+  numBeams: number;
+  maxNewTokens: number;
+  eosTokenId?: number | number[];
+  /** Finished scores are divided by (generated length) ** lengthPenalty. Default 1. */
+  lengthPenalty?: number;
+  /** Hugging Face semantics for all three. Default false. */
+  earlyStopping?: boolean | "never";
+  /** Default 1, at most numBeams. */
+  numReturnSequences?: number;
+  minNewTokens?: number;
+  prompt?: ArrayLike<number>;
+  repetitionPenalty?: number;
+  noRepeatNgramSize?: number;
+  logitBias?: Record<number, number> | Map<number, number>;
+  badWordsIds?: number[][];
+}
+
+export interface BeamResult {
+  /** Generated tokens (EOS included). */
+  tokens: number[];
+  /** Sum of the processed log-probabilities / (generated length) ** lengthPenalty. */
+  score: number;
+}
+
+export interface BeamSearch {
+  /** Live beams (prompt + generated) whose next logits step() needs, in row order. */
+  readonly sequences: number[][];
+  /** sequences.length rows of vocabSize logits, row after row. */
+  step(logits: Float32Array): void;
+  readonly done: boolean;
+  /** The best numReturnSequences finished hypotheses, best first. */
+  readonly results: BeamResult[];
+}
+
+const KNOWN = new Set([
+  "vocabSize", "numBeams", "maxNewTokens", "eosTokenId", "lengthPenalty", "earlyStopping", "numReturnSequences",
+  "minNewTokens", "prompt", "repetitionPenalty", "noRepeatNgramSize", "logitBias", "badWordsIds",
+]);
+
+/** Hugging Face's stand-in for "no score" (finished slots not filled yet). */
+const NO_SCORE = -1.0e9;
+
+interface Candidate {
+  beam: number;
+  token: number;
+  score: number;
+}
+
+interface Finished {
+  tokens: number[];
+  score: number;
+}
+
+class BeamSearchImpl implements BeamSearch {
+  sequences: number[][];
+  done = false;
+  private scores: number[] = [0];
+  private finished: Finished[] = [];
+  private heuristicUnsatisfied = true;
+  private readonly views: Views;
+  private readonly lists: ContextLists;
+  private readonly promptLength: number;
+  private readonly eos: number[];
+  private readonly beamsToKeep: number;
+  private readonly touched = new Map<number, number>();
+
+  constructor(
+    private readonly ex: EngineExports,
+    private readonly V: number,
+    private readonly numBeams: number,
+    private readonly maxNew: number,
+    private readonly minNew: number,
+    eos: number[],
+    private readonly lengthPenalty: number,
+    private readonly earlyStopping: boolean | "never",
+    private readonly numReturn: number,
+    private readonly repetition: number,
+    private readonly ngram: number,
+    private readonly bias: Map<number, number>,
+    private readonly badWords: number[][],
+    prompt: number[],
+  ) {
+    this.views = new Views(ex, V, numBeams);
+    this.lists = new ContextLists(V);
+    this.eos = eos;
+    this.promptLength = prompt.length;
+    this.sequences = [prompt];
+    this.beamsToKeep = Math.max(2, 1 + eos.length) * numBeams;
+  }
+
+  get results(): BeamResult[] {
+    return this.finished.slice(0, this.numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
+  }
+
+  step(logits: Float32Array): void {
+    if (this.done) throw new RangeError("step() after the beam search is done");
+    const R = this.sequences.length, V = this.V;
+    if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of sequences.length * vocabSize values`, logits);
+    if (logits.length !== R * V) {
+      throw rangeError("logits.length", `sequences.length * vocabSize (${R} * ${V} = ${R * V})`, logits.length);
+    }
+    const v = this.views.fresh();
+    const stride = v.vpad;
+    for (let r = 0; r < R; r++) v.rows.set(logits.subarray(r * V, (r + 1) * V), r * stride);
+    // Everything that can fail comes first: the normaliser of each row validates it.
+    const logZ: number[] = [];
+    for (let r = 0; r < R; r++) {
+      const code = this.ex.beamLogZ(r);
+      if (code === ERR_INVALID_LOGIT) {
+        const i = v.result[R_ERROR_INDEX]!;
+        throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", v.result[R_ERROR_VALUE]);
+      }
+      if (code === ERR_ALL_REMOVED) throw new RangeError(`logits row ${r}: every token is -Infinity; nothing to score`);
+      logZ.push(v.result[R_LOGPROB]!);
+    }
+    const generated = this.sequences[0]!.length - this.promptLength; // before this step
+    const cands: Candidate[] = [];
+    for (let r = 0; r < R; r++) {
+      const run = this.scores[r]!, lz = logZ[r]!;
+      // The per-beam transforms touch a few tokens: score those exactly here, mask them for the gather.
+      this.transforms(this.sequences[r]!, generated, r * stride, lz);
+      for (const [t, lp] of this.touched) {
+        v.rows[r * stride + t] = -Infinity;
+        if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
+      }
+      const c = this.ex.beamGather(r, this.beamsToKeep);
+      const fv = this.views.fresh();
+      for (let i = 0; i < c; i++) cands.push({ beam: r, token: fv.candIdx[i]!, score: run + (fv.candVal[i]! - lz) });
+    }
+    cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
+    const top = cands.slice(0, this.beamsToKeep);
+    const hitsLength = generated + 1 >= this.maxNew;
+    const hit = (c: Candidate) => hitsLength || this.eos.includes(c.token);
+
+    // e. the best numBeams candidates that hit nothing continue
+    const running = top.filter((c) => !hit(c)).slice(0, this.numBeams);
+
+    // f. candidates among the first numBeams that hit become finished hypotheses
+    const full = this.finished.length === this.numBeams && this.earlyStopping === true;
+    if (!full && this.heuristicUnsatisfied) {
+      const denom = this.ex.powF64(generated + 1, this.lengthPenalty);
+      const fresh: Finished[] = [];
+      for (const c of top.slice(0, this.numBeams)) {
+        if (!hit(c)) continue;
+        fresh.push({ tokens: [...this.sequences[c.beam]!.slice(this.promptLength), c.token], score: c.score / denom });
+      }
+      if (fresh.length > 0) {
+        // stable: earlier finished hypotheses win ties, then candidate order
+        this.finished = [...this.finished, ...fresh].sort((a, b) => b.score - a.score).slice(0, this.numBeams);
+      }
+    }
+
+    // the next live beams; the first child of a beam takes over its array, later ones copy it
+    const owned = new Set<number>();
+    this.sequences = running.map((c) => {
+      const parent = this.sequences[c.beam]!;
+      const seq = owned.has(c.beam) ? parent.slice(0, parent.length) : parent;
+      owned.add(c.beam);
+      return seq;
+    });
+    // the pushes come after every copy, so no copy sees a sibling's token
+    running.forEach((c, i) => this.sequences[i]!.push(c.token));
+    this.scores = running.map((c) => c.score);
+
+    // g. the early-stop heuristic and the stopping condition
+    const len = generated + 1;
+    if (this.heuristicUnsatisfied && running.length > 0) {
+      const hypothetical = this.earlyStopping === "never" && this.lengthPenalty > 0 ? this.maxNew : len;
+      const best = this.scores[0]! / this.ex.powF64(hypothetical, this.lengthPenalty);
+      const worst = this.finished.length === this.numBeams ? this.finished[this.numBeams - 1]!.score : NO_SCORE;
+      this.heuristicUnsatisfied = best > worst;
+    }
+    const openBeam = !(this.finished.length === this.numBeams && this.earlyStopping === true);
+    this.done = !(this.heuristicUnsatisfied && openBeam && running.length > 0);
+    if (this.done) this.sequences = [];
+  }
+
+  /**
+   * The per-beam transforms, as Hugging Face applies its processors in beam search: on log-probabilities
+   * (x - logZ), in the order repetition penalty, no-repeat n-gram, bad words, logit bias, then the
+   * minNewTokens EOS ban. Fills `touched` with token -> processed log-probability (-Infinity = banned).
+   */
+  private transforms(seq: number[], generated: number, rowAt: number, logZ: number): void {
+    const t = this.touched, rows = this.views.rows;
+    t.clear();
+    const lp = (tok: number) => (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ);
+    if (this.repetition !== 1) {
+      for (const tok of seq) {
+        if (t.has(tok)) continue;
+        const x = rows[rowAt + tok]! - logZ;
+        t.set(tok, x < 0 ? x * this.repetition : x / this.repetition);
+      }
+    }
+    if (this.ngram > 0) {
+      const bans = this.views.bans;
+      const n = this.lists.ngramBans(seq, this.ngram, bans, 0);
+      for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
+    }
+    if (this.badWords.length > 0) {
+      const bans = this.views.bans;
+      const n = this.lists.badWordBans(seq, seq.length, this.badWords, bans, 0);
+      for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
+    }
+    for (const [tok, b] of this.bias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
+    if (generated < this.minNew) for (const e of this.eos) t.set(e, -Infinity);
+  }
+}
+
+export async function createBeamSearch(o: BeamSearchOptions): Promise<BeamSearch> {
+  if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown beam search option ${show(k)}`);
+  if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
+  const V = integer("vocabSize", o.vocabSize, 1, 1 << 20);
+  const numBeams = integer("numBeams", o.numBeams, 1, 256);
+  const maxNew = integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
+  const minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, maxNew);
+  const numReturn = o.numReturnSequences === undefined ? 1 : integer("numReturnSequences", o.numReturnSequences, 1, numBeams);
+  const lengthPenalty = o.lengthPenalty === undefined ? 1 : number("lengthPenalty", o.lengthPenalty);
+  if (!Number.isFinite(lengthPenalty)) throw rangeError("lengthPenalty", "a finite number", o.lengthPenalty);
+  const es = o.earlyStopping ?? false;
+  if (es !== true && es !== false && es !== "never") throw typeError("earlyStopping", 'true, false or "never"', o.earlyStopping);
+  const eosList = o.eosTokenId === undefined ? [] : Array.isArray(o.eosTokenId) ? o.eosTokenId : [o.eosTokenId];
+  const eos = eosList.map((t, i) => tokenId(Array.isArray(o.eosTokenId) ? `eosTokenId[${i}]` : "eosTokenId", t, V));
+  const repetition = o.repetitionPenalty === undefined ? 1 : number("repetitionPenalty", o.repetitionPenalty);
+  if (!(repetition > 0 && Number.isFinite(repetition))) throw rangeError("repetitionPenalty", "in (0, Infinity)", o.repetitionPenalty);
+  const ngram = o.noRepeatNgramSize === undefined ? 0 : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER);
+  const bias = checkLogitBias(o.logitBias, V);
+  const badWords = checkBadWords(o.badWordsIds, V);
+  const prompt = Array.from(o.prompt ?? [], (t, i) => tokenId(`prompt[${i}]`, t, V));
+  const ex = await createEngine(V, numBeams);
+  return new BeamSearchImpl(ex, V, numBeams, maxNew, minNew, eos, lengthPenalty, es, numReturn, repetition, ngram, bias, badWords, prompt);
+}
