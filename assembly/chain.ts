@@ -787,11 +787,13 @@ export function beamLogZ(r: i32): i32 {
 }
 
 /**
- * Gathers the candidates of row r that can be among its top k (every token tied with the k-th included)
- * into the candidate arrays (ids, f64 logits); returns how many. Call after beamLogZ(r).
+ * The top k tokens of row r (every token tied with the k-th included) into the candidate arrays (ids,
+ * f64 logits), unordered; returns how many. Call after beamLogZ(r).
  */
 export function beamGather(r: i32, k: i32): i32 {
   wPtr = rowPtr(r);
   lo = LOWEST;
-  return gatherAtLeast(k);
+  n = gatherAtLeast(k);
+  candTopK(k, false);
+  return n;
 }

@@ -74,7 +74,7 @@ const offsets: usize = memory.data(FIELD_COUNT * 8, 16);
  * Places every region for a vocabulary of v tokens and `nRows` rows of logits (1 for a sampler, numBeams
  * for a beam search) and grows memory once. Returns 0, or -1 if memory cannot grow.
  */
-export function configure(v: i32, nRows: i32 = 1): i32 {
+export function configure(v: i32, nRows: i32): i32 {
   vocab = v;
   rows = max(1, nRows);
   vpad = (v + 31) & ~31; // whole 32-token blocks: mask words and 4x4-lane SIMD loops need no tails

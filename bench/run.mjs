@@ -5,7 +5,7 @@
 // transformers.js v2 algorithm: sort [index, value] pairs, softmax, draw).
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { createSampler } from "../dist/index.js";
+import { createBeamSearch, createSampler } from "../dist/index.js";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -71,7 +71,7 @@ function jsSortSampler(logits, temperature, r) {
 async function baselineEngine(logits) {
   const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../dist/sampler.wasm", import.meta.url)), {});
   const ex = instance.exports;
-  ex.configure(logits.length);
+  ex.configure(logits.length, 1);
   new Float32Array(ex.memory.buffer, ex.offsetOf(3 /* F_LOGITS */), logits.length).set(logits);
   return ex;
 }
@@ -91,8 +91,35 @@ export const SCENARIOS = [
   },
 ];
 
+/**
+ * Median us per beam-search step with numBeams live rows (distinct rows: the logits rotated per row). A
+ * search is restarted every 32 steps so the token histories stay short; only steps with full rows are timed.
+ */
+async function beamStep(vocab, numBeams, logits) {
+  const rows = new Float32Array(numBeams * vocab);
+  for (let r = 0; r < numBeams; r++) {
+    const shift = (r * 7919) % vocab;
+    rows.set(logits.subarray(shift), r * vocab);
+    rows.set(logits.subarray(0, shift), r * vocab + vocab - shift);
+  }
+  const times = [];
+  const end = performance.now() + (QUICK ? 300 : 1000);
+  while (performance.now() < end || times.length < 40) {
+    const bs = await createBeamSearch({ vocabSize: vocab, numBeams, maxNewTokens: 1 << 30 });
+    bs.step(logits);
+    for (let i = 0; i < 32; i++) {
+      const t = performance.now();
+      bs.step(rows);
+      times.push((performance.now() - t) * 1000);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
 async function main() {
   const rows = [];
+  const beams = [];
   for (const vocab of VOCABS) {
     const logits = syntheticLogits(vocab);
     const ex = await baselineEngine(logits);
@@ -113,11 +140,17 @@ async function main() {
         vsPmax: us / pmax, vsPmaxPlusExp: us / (pmax + expSum), jsSortSpeedup: jsSort / us,
       });
     }
+    if (vocab === 32000 || vocab === 151936) {
+      for (const numBeams of [4, 8]) {
+        const us = await beamStep(vocab, numBeams, logits);
+        beams.push({ vocab, numBeams, us, expSumRowsUs: numBeams * expSum, vsExpSum: us / (numBeams * expSum) });
+      }
+    }
     process.stderr.write(`vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`);
   }
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`;
   if (args.has("--json")) {
-    writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2));
+    writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows, beams }, null, 2));
   }
   console.log(`\nllm-sampler benchmark: ${machine}`);
   console.log("median us per sample(); ratios against baselines measured in the same run\n");
@@ -125,6 +158,12 @@ async function main() {
   console.log("|---:|---|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(`| ${r.vocab} | ${r.scenario} | ${r.us.toFixed(1)} | ${r.vsPmax.toFixed(2)} | ${r.vsPmaxPlusExp.toFixed(2)} | ${Math.round(r.jsSortSpeedup)}x |`);
+  }
+  console.log("\nBeam search: median us per step with numBeams live rows, against one exp-and-sum pass over those rows\n");
+  console.log("| vocab | numBeams | us per step | exp-sum over the rows us | x exp-sum |");
+  console.log("|---:|---:|---:|---:|---:|");
+  for (const b of beams) {
+    console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.expSumRowsUs.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
   }
   console.log("\n| vocab | pmax pass us | exp-sum pass us | JS sort sampler us |");
   console.log("|---:|---:|---:|---:|");

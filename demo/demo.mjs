@@ -3,7 +3,7 @@
 // by token, with a stop string and a length limit. Then what each transform does to full next-word
 // distributions over 72,546 words: the top words before and after, and the words each strategy picks.
 import { readFileSync } from "node:fs";
-import { createSampler } from "../dist/index.js";
+import { createBeamSearch, createSampler } from "../dist/index.js";
 import { loadBigram } from "./bigram.mjs";
 
 const lm = loadBigram();
@@ -34,6 +34,23 @@ for (const text of PROMPTS) {
     }
     console.log(`  [${g.finishReason}]`);
   }
+}
+
+// Beam search beside them: the 4 best 8-word continuations by total log-probability (lengthPenalty 0).
+console.log("\n=== beam search: numBeams 4, 8 new words, best by total log-probability (lengthPenalty 0) ===");
+for (const text of PROMPTS) {
+  const prompt = lm.encode(text);
+  const bs = await createBeamSearch({
+    vocabSize: lm.vocabSize, numBeams: 4, maxNewTokens: 8, lengthPenalty: 0, numReturnSequences: 4, prompt,
+    logitBias: { [lm.eos]: -Infinity }, // whole 8-word continuations, no sentence end
+  });
+  while (!bs.done) {
+    const rows = new Float32Array(bs.sequences.length * lm.vocabSize);
+    bs.sequences.forEach((seq, r) => lm.logits(seq.length ? seq[seq.length - 1] : 0, rows.subarray(r * lm.vocabSize)));
+    bs.step(rows);
+  }
+  console.log(`\nprompt: "${text || "<s>"}"`);
+  for (const r of bs.results) console.log(`  ${r.score.toFixed(2).padStart(7)} |${text ? ` ${text}` : ""}${lm.decode(r.tokens)}`);
 }
 console.log("");
 

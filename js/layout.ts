@@ -81,7 +81,7 @@ export const ERR_ALL_REMOVED = -2;
 /** The exports of build/sampler.wasm. */
 export interface EngineExports {
   memory: WebAssembly.Memory;
-  configure(vocab: number, rows?: number): number;
+  configure(vocab: number, rows: number): number;
   offsetOf(field: number): number;
   run(flags: number): number;
   seedRandom(seed: number): void;
