@@ -767,33 +767,25 @@ export function run(flags: i32): i32 {
 
 // ---- beam search: per-row log-softmax normaliser and top-k gather ----
 
-/** Row r of the logits region (rows of vpad floats). */
-@inline function rowPtr(r: i32): usize { return ptr(F_LOGITS) + (<usize>(r * vpad) << 2); }
-
 /**
- * Validates row r and computes its log-softmax normaliser ln(sum exp(x)) into R_LOGPROB. Returns 0 or an
- * ERR_* code (the error index is within the row).
+ * Row r of a beam search in two reads of its logits: validation, the max and a gather from a sampled
+ * threshold in one pass (the threshold needs no max), then the log-softmax normaliser ln(sum exp(x)) into
+ * R_LOGPROB. The candidate arrays receive the row's top k tokens (every token tied with the k-th
+ * included), unordered. Returns how many, or an ERR_* code (the error index is within the row).
  */
-export function beamLogZ(r: i32): i32 {
+export function beamRow(r: i32, k: i32): i32 {
   if (r < 0 || r >= rows) return ERR_ALL_REMOVED;
   err = 0;
-  wPtr = rowPtr(r);
-  mValid = false;
-  ensureMax();
+  wPtr = ptr(F_LOGITS) + (<usize>(r * vpad) << 2);
+  lo = LOWEST;
+  const thr = estimateThreshold(k, 0);
+  n = maxGather(wPtr, vpad, ptr(F_BLOCKS), thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  mx = gatherMax;
+  checkMax();
   if (err) return err;
+  if (n < k && thr > LOWEST) n = gatherAtLeast(k, 1);
   const z = expBlockSums(wPtr, vpad, ptr(F_BLOCKS), mx, 1, LOWEST);
   setResult(R_LOGPROB, <f64>mx + Math.log(z));
-  return 0;
-}
-
-/**
- * The top k tokens of row r (every token tied with the k-th included) into the candidate arrays (ids,
- * f64 logits), unordered; returns how many. Call after beamLogZ(r).
- */
-export function beamGather(r: i32, k: i32): i32 {
-  wPtr = rowPtr(r);
-  lo = LOWEST;
-  n = gatherAtLeast(k);
   candTopK(k, false);
   return n;
 }

@@ -1,6 +1,6 @@
 // The module's exports. Everything the wrapper calls is here; js/layout.ts names the same constants.
 export { configure, offsetOf } from "./layout";
-export { run, beamLogZ, beamGather } from "./chain";
+export { run, beamRow } from "./chain";
 export { seedRandom, rngState, setRngState } from "./rng";
 import { ptr, F_LOGITS, F_EXP } from "./layout";
 import { expPass } from "./kernels";

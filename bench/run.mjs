@@ -35,14 +35,14 @@ export function syntheticLogits(vocab, seed = 42) {
 
 /** Median of per-call times (us); each timing covers a batch of calls sized so the clock resolution does not matter. */
 function measure(fn, budgetMs = BUDGET_MS) {
-  for (let i = 0; i < 5; i++) fn(); // warm up
+  for (let i = 0; i < 3; i++) fn(); // warm up
   const t0 = performance.now();
   fn();
   const once = Math.max(performance.now() - t0, 0.001);
   const batch = Math.max(1, Math.min(1000, Math.floor(0.5 / once)));
   const times = [];
   const end = performance.now() + budgetMs;
-  while (performance.now() < end || times.length < 15) {
+  while (performance.now() < end || times.length < 5) {
     const s = performance.now();
     for (let i = 0; i < batch; i++) fn();
     times.push(((performance.now() - s) * 1000) / batch);
@@ -50,6 +50,23 @@ function measure(fn, budgetMs = BUDGET_MS) {
   }
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
+}
+
+/**
+ * Paired measurement on a machine whose speed drifts: `rounds` rounds, each timing every function for a
+ * short while, back to back. Returns the median time of each function and the median, over rounds, of any
+ * ratio computed from one round's times, so a slow phase of the machine hits both sides of a ratio.
+ */
+function paired(fns, ratios, rounds = QUICK ? 7 : 15) {
+  const per = fns.map(() => []);
+  const rs = ratios.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const t = fns.map((f) => measure(f, BUDGET_MS / 8));
+    t.forEach((x, i) => per[i].push(x));
+    ratios.forEach((g, i) => rs[i].push(g(t)));
+  }
+  const med = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  return { times: per.map(med), ratios: rs.map(med) };
 }
 
 /** The sort-based JavaScript sampler of transformers.js v2, as the baseline most JS code uses. */
@@ -95,26 +112,46 @@ export const SCENARIOS = [
  * Median us per beam-search step with numBeams live rows (distinct rows: the logits rotated per row). A
  * search is restarted every 32 steps so the token histories stay short; only steps with full rows are timed.
  */
-async function beamStep(vocab, numBeams, logits) {
-  const rows = new Float32Array(numBeams * vocab);
+/** The rows a beam step sees: the logits rotated per row, so the rows are distinct. */
+function beamRows(logits, numBeams, write) {
+  const vocab = logits.length;
   for (let r = 0; r < numBeams; r++) {
-    const shift = (r * 7919) % vocab;
-    rows.set(logits.subarray(shift), r * vocab);
-    rows.set(logits.subarray(0, shift), r * vocab + vocab - shift);
+    const row = write(r), shift = (r * 7919) % vocab;
+    row.set(logits.subarray(shift), 0);
+    row.set(logits.subarray(0, shift), vocab - shift);
   }
-  const times = [];
-  const end = performance.now() + (QUICK ? 300 : 1000);
-  while (performance.now() < end || times.length < 40) {
+}
+
+/**
+ * Median us per beam-search step with numBeams live rows that the "model" wrote into rowView (untimed),
+ * paired per round with one exp-and-sum pass over the same rows (a bare engine holding the same rows).
+ */
+async function beamStep(vocab, numBeams, logits) {
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../dist/sampler.wasm", import.meta.url)), {});
+  const base = instance.exports;
+  base.configure(vocab, numBeams);
+  const vpad = (vocab + 31) & ~31;
+  beamRows(logits, numBeams, (r) => new Float32Array(base.memory.buffer, base.offsetOf(3) + r * vpad * 4, vocab));
+  const mx = base.baselineMax(numBeams * vpad);
+  const steps = [], ratios = [];
+  for (let round = 0; round < (QUICK ? 6 : 15); round++) {
     const bs = await createBeamSearch({ vocabSize: vocab, numBeams, maxNewTokens: 1 << 30 });
     bs.step(logits);
-    for (let i = 0; i < 32; i++) {
-      const t = performance.now();
-      bs.step(rows);
-      times.push((performance.now() - t) * 1000);
+    const t = [];
+    for (let i = 0; i < 8; i++) {
+      beamRows(logits, numBeams, (r) => bs.rowView(r));
+      const t0 = performance.now();
+      bs.step();
+      t.push((performance.now() - t0) * 1000);
     }
+    t.sort((a, b) => a - b);
+    const step = t[t.length >> 1];
+    const es = measure(() => base.baselineExpSum(numBeams * vpad, mx), BUDGET_MS / 8);
+    steps.push(step);
+    ratios.push(step / es);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+  const med = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  return { us: med(steps), vsExpSum: med(ratios) };
 }
 
 async function main() {
@@ -133,17 +170,16 @@ async function main() {
       const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
       s.logits.set(logits);
       const ctx = sc.context;
-      const us = measure(() => s.sample(undefined, ctx));
-      rows.push({
-        vocab, scenario: sc.name, us,
-        pmaxUs: pmax, expSumUs: expSum, jsSortUs: jsSort,
-        vsPmax: us / pmax, vsPmaxPlusExp: us / (pmax + expSum), jsSortSpeedup: jsSort / us,
-      });
+      const { times: [us, pm, es], ratios: [vsPmax, vsPmaxPlusExp] } = paired(
+        [() => s.sample(undefined, ctx), () => { mx = ex.baselineMax(vpad); }, () => ex.baselineExpSum(vpad, mx)],
+        [(t) => t[0] / t[1], (t) => t[0] / (t[1] + t[2])],
+      );
+      rows.push({ vocab, scenario: sc.name, us, pmaxUs: pm, expSumUs: es, jsSortUs: jsSort, vsPmax, vsPmaxPlusExp, jsSortSpeedup: jsSort / us });
     }
     if (vocab === 32000 || vocab === 151936) {
       for (const numBeams of [4, 8]) {
-        const us = await beamStep(vocab, numBeams, logits);
-        beams.push({ vocab, numBeams, us, expSumRowsUs: numBeams * expSum, vsExpSum: us / (numBeams * expSum) });
+        const { us, vsExpSum } = await beamStep(vocab, numBeams, logits);
+        beams.push({ vocab, numBeams, us, vsExpSum });
       }
     }
     process.stderr.write(`vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`);
@@ -153,23 +189,23 @@ async function main() {
     writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows, beams }, null, 2));
   }
   console.log(`\nllm-sampler benchmark: ${machine}`);
-  console.log("median us per sample(); ratios against baselines measured in the same run\n");
+  console.log("median us per sample(); ratios: medians over paired rounds against baselines timed back to back\n");
   console.log("| vocab | scenario | us | x pmax pass | x (pmax + exp-sum) | faster than JS sort |");
   console.log("|---:|---|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(`| ${r.vocab} | ${r.scenario} | ${r.us.toFixed(1)} | ${r.vsPmax.toFixed(2)} | ${r.vsPmaxPlusExp.toFixed(2)} | ${Math.round(r.jsSortSpeedup)}x |`);
   }
   console.log("\nBeam search: median us per step with numBeams live rows, against one exp-and-sum pass over those rows\n");
-  console.log("| vocab | numBeams | us per step | exp-sum over the rows us | x exp-sum |");
-  console.log("|---:|---:|---:|---:|---:|");
-  for (const b of beams) {
-    console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.expSumRowsUs.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
-  }
-  console.log("\n| vocab | pmax pass us | exp-sum pass us | JS sort sampler us |");
+  console.log("| vocab | numBeams | us per step | x exp-sum over the rows |");
+  console.log("|---:|---:|---:|---:|");
+  for (const b of beams) console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
+  console.log("\nBaselines (medians of the per-scenario measurements):\n");
+  console.log("| vocab | pmax pass us | exp-sum pass us | JS sort sampler us |");
   console.log("|---:|---:|---:|---:|");
   for (const vocab of VOCABS) {
-    const r = rows.find((x) => x.vocab === vocab);
-    console.log(`| ${vocab} | ${r.pmaxUs.toFixed(1)} | ${r.expSumUs.toFixed(1)} | ${r.jsSortUs.toFixed(0)} |`);
+    const r = rows.filter((x) => x.vocab === vocab);
+    const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+    console.log(`| ${vocab} | ${med(r.map((x) => x.pmaxUs)).toFixed(1)} | ${med(r.map((x) => x.expSumUs)).toFixed(1)} | ${r[0].jsSortUs.toFixed(0)} |`);
   }
 }
 

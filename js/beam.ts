@@ -41,8 +41,13 @@ export interface BeamResult {
 export interface BeamSearch {
   /** Live beams (prompt + generated) whose next logits step() needs, in row order. */
   readonly sequences: number[][];
-  /** sequences.length rows of vocabSize logits, row after row. */
-  step(logits: Float32Array): void;
+  /**
+   * sequences.length rows of vocabSize logits, row after row; omitted: the rows already written into
+   * rowView(0 .. sequences.length - 1).
+   */
+  step(logits?: Float32Array): void;
+  /** Row r's logits in wasm memory (a view): a model that writes here saves a copy of every row. */
+  rowView(r: number): Float32Array;
   readonly done: boolean;
   /** The best numReturnSequences finished hypotheses, best first. */
   readonly results: BeamResult[];
@@ -108,40 +113,47 @@ class BeamSearchImpl implements BeamSearch {
     return this.finished.slice(0, this.numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
   }
 
-  step(logits: Float32Array): void {
+  rowView(r: number): Float32Array {
+    integer("r", r, 0, Math.max(0, this.sequences.length - 1));
+    const v = this.views.fresh();
+    return v.rows.subarray(r * v.vpad, r * v.vpad + this.V);
+  }
+
+  step(logits?: Float32Array): void {
     if (this.done) throw new RangeError("step() after the beam search is done");
     const R = this.sequences.length, V = this.V;
-    if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of sequences.length * vocabSize values`, logits);
-    if (logits.length !== R * V) {
-      throw rangeError("logits.length", `sequences.length * vocabSize (${R} * ${V} = ${R * V})`, logits.length);
-    }
     const v = this.views.fresh();
     const stride = v.vpad;
-    for (let r = 0; r < R; r++) v.rows.set(logits.subarray(r * V, (r + 1) * V), r * stride);
-    // Everything that can fail comes first: the normaliser of each row validates it.
-    const logZ: number[] = [];
-    for (let r = 0; r < R; r++) {
-      const code = this.ex.beamLogZ(r);
-      if (code === ERR_INVALID_LOGIT) {
-        const i = v.result[R_ERROR_INDEX]!;
-        throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", v.result[R_ERROR_VALUE]);
+    if (logits !== undefined) {
+      if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of sequences.length * vocabSize values`, logits);
+      if (logits.length !== R * V) {
+        throw rangeError("logits.length", `sequences.length * vocabSize (${R} * ${V} = ${R * V})`, logits.length);
       }
-      if (code === ERR_ALL_REMOVED) throw new RangeError(`logits row ${r}: every token is -Infinity; nothing to score`);
-      logZ.push(v.result[R_LOGPROB]!);
+      for (let r = 0; r < R; r++) v.rows.set(logits.subarray(r * V, (r + 1) * V), r * stride);
     }
+    // Everything that can fail comes first: each row is validated, its normaliser and top tokens found.
     const generated = this.sequences[0]!.length - this.promptLength; // before this step
     const cands: Candidate[] = [];
+    const rowCands: { logZ: number; ids: Uint32Array; vals: Float64Array }[] = [];
     for (let r = 0; r < R; r++) {
-      const run = this.scores[r]!, lz = logZ[r]!;
-      // The per-beam transforms touch a few tokens: score those exactly here, mask them for the gather.
-      this.transforms(this.sequences[r]!, generated, r * stride, lz);
-      for (const [t, lp] of this.touched) {
-        v.rows[r * stride + t] = -Infinity;
-        if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
-      }
-      const c = this.ex.beamGather(r, this.beamsToKeep);
+      // the tokens the per-beam transforms touch are scored separately: gather enough beside them
+      const touched = this.touchedSet(this.sequences[r]!, generated);
+      const code = this.ex.beamRow(r, this.beamsToKeep + touched);
       const fv = this.views.fresh();
-      for (let i = 0; i < c; i++) cands.push({ beam: r, token: fv.candIdx[i]!, score: run + (fv.candVal[i]! - lz) });
+      if (code === ERR_INVALID_LOGIT) {
+        const i = fv.result[R_ERROR_INDEX]!;
+        throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", fv.result[R_ERROR_VALUE]);
+      }
+      if (code === ERR_ALL_REMOVED) throw new RangeError(`logits row ${r}: every token is -Infinity; nothing to score`);
+      rowCands.push({ logZ: fv.result[R_LOGPROB]!, ids: fv.candIdx.slice(0, code), vals: fv.candVal.slice(0, code) });
+    }
+    for (let r = 0; r < R; r++) {
+      const run = this.scores[r]!, { logZ: lz, ids, vals } = rowCands[r]!;
+      this.transforms(this.sequences[r]!, generated, r * stride, lz);
+      for (const [t, lp] of this.touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
+      for (let i = 0; i < ids.length; i++) {
+        if (!this.touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
+      }
     }
     cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
     const top = cands.slice(0, this.beamsToKeep);
@@ -189,6 +201,12 @@ class BeamSearchImpl implements BeamSearch {
     const openBeam = !(this.finished.length === this.numBeams && this.earlyStopping === true);
     this.done = !(this.heuristicUnsatisfied && openBeam && running.length > 0);
     if (this.done) this.sequences = [];
+  }
+
+  /** How many tokens the per-beam transforms touch in this row (their scores come later, with logZ). */
+  private touchedSet(seq: number[], generated: number): number {
+    this.transforms(seq, generated, 0, 0);
+    return this.touched.size;
   }
 
   /**

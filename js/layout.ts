@@ -87,8 +87,7 @@ export interface EngineExports {
   seedRandom(seed: number): void;
   rngState(): bigint;
   setRngState(state: bigint): void;
-  beamLogZ(row: number): number;
-  beamGather(row: number, k: number): number;
+  beamRow(row: number, k: number): number;
   powF64(x: number, y: number): number;
   baselineMax(n: number): number;
   baselineExpSum(n: number, max: number): number;
