@@ -22,7 +22,7 @@ import {
   momentSq, gatherRange, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3, aboveCount0, aboveCount1,
   aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
 } from "./kernels";
-import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
+import { BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
 import { nextDouble } from "./rng";
 
 export const OP_REPETITION: i32 = 1;
@@ -270,11 +270,14 @@ function nthLargest(p: usize, cnt: i32, r: i32): f32 {
  */
 function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
-  if (vocab <= 4 * SAMPLE_SLOTS || attempt >= 3) return floor;
-  const stride = vocab / SAMPLE_SLOTS;
+  if (vocab <= 4096 || attempt >= 3) return floor;
+  // one sampled token per 128, between 256 and SAMPLE_SLOTS: an estimate needs no more, and each
+  // strided load touches its own cache line
+  const slots = min(SAMPLE_SLOTS, max(256, vocab >> 7));
+  const stride = vocab / slots;
   const sp = ptr(F_SAMPLE);
   let cnt = 0;
-  for (let j = 0; j < SAMPLE_SLOTS; j++) {
+  for (let j = 0; j < slots; j++) {
     const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
     if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
   }
@@ -702,15 +705,12 @@ function finish(flags: i32): i32 {
   const z = candExp();
   const lz = Math.log(z);
   if (flags & FLAG_SAMPLE) {
-    const target = nextDouble() * z;
-    let acc: f64 = 0;
-    let pick = -1;
-    for (let i = 0; i < n; i++) {
-      const w = wAt(i);
-      acc += w;
-      if (acc > target && w > 0) { pick = i; break; }
+    // Inverse CDF in token-id order, as the dense draw walks: the token a random number picks depends on
+    // the distribution alone, not on how the candidates were gathered. A weighted quickselect, no sort.
+    let pick = wselect(n, BY_ID, nextDouble() * z, false);
+    if (wAt(pick) == 0) { // rounding ran past the last positive weight: take the highest id that has one
+      for (let i = 0; i < n; i++) if (wAt(i) > 0 && (wAt(pick) == 0 || idAt(i) > idAt(pick))) pick = i;
     }
-    if (pick < 0) { pick = n - 1; while (pick > 0 && wAt(pick) == 0) pick--; }
     tok = <i32>idAt(pick);
     setResult(R_LOGPROB, s * (valAt(pick) - cMax) - lz);
   }

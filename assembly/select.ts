@@ -1,11 +1,13 @@
 // Selection over the candidate arrays (id u32, value f64, weight f64, key f64), swapped together.
-// Two strict total orders, so partitions never degenerate on ties:
+// Strict total orders, so partitions never degenerate on ties:
 //   BY_VALUE: higher value first, then lower token id (the order "most likely first" everywhere here);
-//   BY_KEY:   lower key first, then lower token id (typical sampling's distance from the entropy).
+//   BY_KEY:   lower key first, then lower token id (typical sampling's distance from the entropy);
+//   BY_ID:    lower token id first (the inverse-CDF order of every draw).
 import { ptr, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K } from "./layout";
 
 export const BY_VALUE: i32 = 0;
 export const BY_KEY: i32 = 1;
+export const BY_ID: i32 = 2; // lower token id first: the order every draw walks, dense or candidates
 
 @inline function idAt(i: i32): u32 { return load<u32>(ptr(F_CAND_IDX) + (<usize>i << 2)); }
 @inline function valAt(i: i32): f64 { return load<f64>(ptr(F_CAND_VAL) + (<usize>i << 3)); }
@@ -18,6 +20,7 @@ export const BY_KEY: i32 = 1;
     const va = valAt(a), vb = valAt(b);
     return va > vb || (va == vb && idAt(a) < idAt(b));
   }
+  if (order == BY_ID) return idAt(a) < idAt(b);
   const ka = keyAt(a), kb = keyAt(b);
   return ka < kb || (ka == kb && idAt(a) < idAt(b));
 }

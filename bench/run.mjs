@@ -154,6 +154,50 @@ async function beamStep(vocab, numBeams, logits) {
   return { us: med(steps), vsExpSum: med(ratios) };
 }
 
+/**
+ * Allocation over 100k steady-state calls: JS heap growth after a full GC (node --expose-gc) and wasm
+ * memory growth, for sample() with a 256-token context and for Generation.step() (a generation is
+ * replaced every 1,000 steps, so what grows is what a step leaves behind, not the tokens it keeps).
+ */
+async function allocations() {
+  const V = 32000, N = QUICK ? 20_000 : 100_000;
+  const logits = syntheticLogits(V);
+  const s = await createSampler({ vocabSize: V, seed: 1, topK: 40, temperature: 0.8, repetitionPenalty: 1.1 });
+  const gc = globalThis.gc;
+  const heap = () => { gc?.(); gc?.(); return process.memoryUsage().heapUsed; };
+  const wasm0 = s.logits.buffer.byteLength;
+  s.logits.set(logits);
+  for (let i = 0; i < 2000; i++) s.sample(undefined, context256);
+  const h0 = heap();
+  for (let i = 0; i < N; i++) s.sample(undefined, context256);
+  const sampleHeap = heap() - h0;
+  let g = s.generation({ prompt: context256, maxNewTokens: 1000 });
+  for (let i = 0; i < 2000; i++) { if (g.done) g = s.generation({ prompt: context256, maxNewTokens: 1000 }); s.logits.set(logits); g.step(); }
+  const h1 = heap();
+  for (let i = 0; i < N; i++) {
+    if (g.done) g = s.generation({ prompt: context256, maxNewTokens: 1000 });
+    g.step();
+  }
+  g = null;
+  const stepHeap = heap() - h1;
+  return { calls: N, gcExposed: typeof gc === "function", sampleHeapBytes: sampleHeap, stepHeapBytes: stepHeap, wasmGrowthBytes: s.logits.buffer.byteLength - wasm0 };
+}
+
+/** sampleBatch of 32 rows at 32000: per-row cost against one sample(row) each (both copy the row in). */
+async function batchCost() {
+  const V = 32000, B = 32;
+  const rows = new Float32Array(V * B);
+  for (let r = 0; r < B; r++) rows.set(syntheticLogits(V, 100 + r), r * V);
+  const opts = { vocabSize: V, seed: 1, topK: 40, temperature: 0.8 };
+  const a = await createSampler(opts), b = await createSampler(opts);
+  const views = Array.from({ length: B }, (_, r) => rows.subarray(r * V, (r + 1) * V));
+  const { times: [batch, single], ratios: [ratio] } = paired(
+    [() => a.sampleBatch(rows, B), () => { for (let r = 0; r < B; r++) b.sample(views[r]); }],
+    [(t) => t[0] / t[1]],
+  );
+  return { perRowBatchUs: batch / B, perRowSingleUs: single / B, ratio };
+}
+
 async function main() {
   const rows = [];
   const beams = [];
@@ -184,9 +228,30 @@ async function main() {
     }
     process.stderr.write(`vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`);
   }
+  const alloc = await allocations();
+  const batch = await batchCost();
+  const targets = [];
+  const target = (name, value, limit, unit, ok) => targets.push({ name, value, limit, unit, met: ok });
+  for (const vocab of VOCABS) {
+    const at = (sc) => rows.find((r) => r.vocab === vocab && r.scenario === sc);
+    target(`greedy <= 1.5x pmax @${vocab}`, at("greedy").vsPmax, 1.5, "x", at("greedy").vsPmax <= 1.5);
+    for (const sc of ["topK 40", "minP 0.05", "full chain"]) target(`${sc} <= 4x pmax @${vocab}`, at(sc).vsPmax, 4, "x", at(sc).vsPmax <= 4);
+    for (const sc of ["topP 0.95", "temperature 0.8"]) {
+      target(`${sc} <= 1.5x (pmax + exp-sum) @${vocab}`, at(sc).vsPmaxPlusExp, 1.5, "x", at(sc).vsPmaxPlusExp <= 1.5);
+    }
+  }
+  const slowest = rows.filter((r) => r.vocab === 128256).reduce((a, b) => (a.jsSortSpeedup < b.jsSortSpeedup ? a : b), { jsSortSpeedup: Infinity });
+  if (slowest.scenario) target(`>= 100x faster than JS sort @128256 (slowest: ${slowest.scenario})`, slowest.jsSortSpeedup, 100, "x", slowest.jsSortSpeedup >= 100);
+  target(`JS heap growth over ${alloc.calls} sample()`, alloc.sampleHeapBytes, 0, "bytes", alloc.gcExposed && alloc.sampleHeapBytes <= 64 * 1024);
+  target(`JS heap growth over ${alloc.calls} Generation.step()`, alloc.stepHeapBytes, 0, "bytes", alloc.gcExposed && alloc.stepHeapBytes <= 64 * 1024);
+  target("wasm memory growth over both", alloc.wasmGrowthBytes, 0, "bytes", alloc.wasmGrowthBytes === 0);
+  target("sampleBatch 32 rows @32000: per row vs sample()", batch.ratio, 1.2, "x", batch.ratio <= 1.2);
+  const b8 = beams.find((b) => b.vocab === 151936 && b.numBeams === 8);
+  if (b8) target("beam step, 8 beams @151936, vs exp-sum over the rows", b8.vsExpSum, 1.3, "x", b8.vsExpSum <= 1.3);
+
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`;
   if (args.has("--json")) {
-    writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows, beams }, null, 2));
+    writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows, beams, allocations: alloc, batch, targets }, null, 2));
   }
   console.log(`\nllm-sampler benchmark: ${machine}`);
   console.log("median us per sample(); ratios: medians over paired rounds against baselines timed back to back\n");
@@ -199,6 +264,15 @@ async function main() {
   console.log("| vocab | numBeams | us per step | x exp-sum over the rows |");
   console.log("|---:|---:|---:|---:|");
   for (const b of beams) console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
+  console.log("\nTargets (heap growth is measured after a full GC; within 64 KiB counts as none: V8's own bookkeeping)\n");
+  console.log("| target | measured | met |");
+  console.log("|---|---:|:---:|");
+  for (const t of targets) {
+    const v = t.unit === "bytes" ? `${Math.round(t.value)} B` : `${t.value.toFixed(2)}x`;
+    console.log(`| ${t.name} | ${v} | ${t.met ? "yes" : "NO"} |`);
+  }
+  if (!alloc.gcExposed) console.log("(run with node --expose-gc, as npm run bench does, to measure heap growth)");
+  console.log(`\nsampleBatch 32 rows @32000: ${batch.perRowBatchUs.toFixed(1)} us per row, sample(row): ${batch.perRowSingleUs.toFixed(1)} us`);
   console.log("\nBaselines (medians of the per-scenario measurements):\n");
   console.log("| vocab | pmax pass us | exp-sum pass us | JS sort sampler us |");
   console.log("|---:|---:|---:|---:|");

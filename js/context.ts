@@ -25,8 +25,9 @@ export class ContextLists {
     }
     const v = this.vocab;
     for (let i = 0; i < context.length; i++) {
-      const t = context[i];
-      if (!(Number.isInteger(t) && t! >= 0 && t! < v)) tokenId(`${name}[${i}]`, t, v);
+      const t = context[i]!;
+      // (t >>> 0) === t: a non-negative integer below 2^32, and false for NaN, fractions and non-numbers
+      if (!((t >>> 0) === t && t < v)) tokenId(`${name}[${i}]`, t, v);
     }
   }
 

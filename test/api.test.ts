@@ -101,6 +101,20 @@ describe("sampler surface", () => {
     expect(new Set(first).size).toBeGreaterThan(1);
   });
 
+  it("a draw depends on the distribution only: dense and candidate paths pick the same tokens", async () => {
+    // 3,000 tokens in [5, 6], the rest at -10: topK 3000 keeps them as candidates; minP 1e-5 keeps the
+    // same 3,000 as a dense threshold (too many for candidates). Same distribution, same seed: same tokens.
+    const V2 = 20000;
+    const l = new Float32Array(V2).fill(-10);
+    const r = makeLogits(V2, 3, "flat");
+    for (let i = 0; i < 3000; i++) l[(i * 6151) % V2] = 5 + Math.abs(r[i]!) % 1;
+    const byK = await createSampler({ vocabSize: V2, seed: 9, topK: 3000 });
+    const byMinP = await createSampler({ vocabSize: V2, seed: 9, minP: 1e-5 });
+    expect(byK.probs(l).filter((x) => x > 0).length).toBe(3000);
+    expect(byMinP.probs(l).filter((x) => x > 0).length).toBe(3000);
+    for (let i = 0; i < 50; i++) expect(byK.sample(l)).toBe(byMinP.sample(l));
+  });
+
   it("sampleBatch equals one sample() per row", async () => {
     const a = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
     const b = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
