@@ -66,6 +66,24 @@ export function maxPass(p: usize, n: i32, blocks: usize): f32 {
   return mx;
 }
 
+/** Bits of the 16 lanes of v0..v3 that are >= t, lane i of vector j at bit 4j + i. */
+@inline function hits16(v0: v128, v1: v128, v2: v128, v3: v128, t: v128): i32 {
+  return i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
+    (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
+}
+
+/** Appends the tokens base + (each set bit of bits) to (outIdx, outVal from p); returns the new count. */
+@inline function appendHits(bits: i32, base: i32, p: usize, outIdx: usize, outVal: usize, k: i32): i32 {
+  while (bits != 0) {
+    const i = base + ctz(bits);
+    store<u32>(outIdx + (<usize>k << 2), i);
+    store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
+    k++;
+    bits &= bits - 1;
+  }
+  return k;
+}
+
 /** The max found by the last maxGather. */
 export let gatherMax: f32 = 0;
 
@@ -89,18 +107,7 @@ export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usi
       const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
       m = f32x4.pmax(m, l);
       sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
-      if (v128.any_true(f32x4.ge(l, t))) {
-        let bits = i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
-          (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
-        const base = <i32>((q - p) >> 2);
-        while (bits != 0) {
-          const i = base + ctz(bits);
-          store<u32>(outIdx + (<usize>k << 2), i);
-          store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
-          k++;
-          bits &= bits - 1;
-        }
-      }
+      if (v128.any_true(f32x4.ge(l, t))) k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
     }
     store<f32>(bp, hmax(m));
     bp += 4;
@@ -211,16 +218,7 @@ export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize,
     const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
     // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
     if (v128.any_true(f32x4.ge(f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)), t))) {
-      let bits = i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
-        (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
-      const base = <i32>((q - p) >> 2);
-      while (bits != 0) {
-        const i = base + ctz(bits);
-        store<u32>(outIdx + (<usize>k << 2), i);
-        store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
-        k++;
-        bits &= bits - 1;
-      }
+      k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
       if (k > limit) return -1;
     }
   }
@@ -236,15 +234,7 @@ export function gatherRange(p: usize, n: i32, lo: f32, hi: f32, outIdx: usize, o
     const v0 = v128.load(q), v1 = v128.load(q, 16);
     const c0 = v128.and(f32x4.ge(v0, l4), f32x4.lt(v0, h4)), c1 = v128.and(f32x4.ge(v1, l4), f32x4.lt(v1, h4));
     if (v128.any_true(v128.or(c0, c1))) {
-      let bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4);
-      const base = <i32>((q - p) >> 2);
-      while (bits != 0) {
-        const i = base + ctz(bits);
-        store<u32>(outIdx + (<usize>k << 2), i);
-        store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
-        k++;
-        bits &= bits - 1;
-      }
+      k = appendHits(i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4), <i32>((q - p) >> 2), p, outIdx, outVal, k);
     }
   }
   return k;

@@ -6,32 +6,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBeamSearch, createSampler } from "../dist/index.js";
+import { rng, syntheticLogits } from "./synthetic.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
 const VOCABS = QUICK ? [32000, 151936] : [32000, 50257, 128256, 151936, 256000];
 const BUDGET_MS = QUICK ? 120 : 400; // time per measurement
-
-/** mulberry32, for reproducible synthetic logits. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Logits shaped like a language model's: a Gaussian bulk (sd 2) and 20 strong candidates 8..14 above it. */
-export function syntheticLogits(vocab, seed = 42) {
-  const r = rng(seed);
-  const out = new Float32Array(vocab);
-  for (let i = 0; i < vocab; i++) out[i] = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()) * 2;
-  for (let j = 0; j < 20; j++) out[Math.floor(r() * vocab)] = 8 + r() * 6;
-  return out;
-}
 
 /** Median of per-call times (us); each timing covers a batch of calls sized so the clock resolution does not matter. */
 function measure(fn, budgetMs = BUDGET_MS) {

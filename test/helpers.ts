@@ -1,21 +1,8 @@
 // Shared test helpers: a seeded PRNG, logits generators, distribution comparison.
 import { readFileSync } from "node:fs";
+import { gaussian, rng } from "../bench/synthetic.mjs";
 
-/** mulberry32: a tiny seeded PRNG for building test inputs (not the engine's generator). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
+export { gaussian, rng };
 
 export type Shape = "llm" | "flat" | "ties" | "peaked" | "banned";
 

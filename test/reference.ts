@@ -1,28 +1,12 @@
 // A plain double-precision reference of every transform, written for clarity, not speed: it sorts the
 // whole vocabulary whenever that is the obvious way. The engine must agree with it (test/reference.test.ts).
 // Conventions shared with the engine: "best first" means higher score, then lower token id.
-import { HF_ORDER, LLAMA_ORDER, type TransformName } from "../js/options.js";
+import { HF_ORDER, LLAMA_ORDER, type SamplerOptions, type TransformName } from "../js/options.js";
 
-export interface RefOptions {
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  typicalP?: number;
-  epsilonCutoff?: number;
-  etaCutoff?: number;
-  topNSigma?: number;
-  minTokensToKeep?: number;
-  repetitionPenalty?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  penaltyLastN?: number;
-  noRepeatNgramSize?: number;
+/** The sampler options the reference understands (the logit bias as a Map). */
+export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "dry" | "xtc" | "mirostat" | "dynamicTemperature"> & {
   logitBias?: Map<number, number>;
-  badWordsIds?: number[][];
-  allowedTokens?: Uint32Array;
-  order?: "hf" | "llama.cpp" | TransformName[];
-}
+};
 
 export class AllRemovedError extends Error {}
 
