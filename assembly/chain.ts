@@ -660,7 +660,7 @@ function finish(flags: i32): i32 {
   if (deferTopP) {
     const d = drawTopP();
     if (d >= 0) return d;
-    flags = FLAG_SAMPLE; // the cut is placed: draw as usual below
+    // 16 rejections: drawTopP placed the cut, and the draw proceeds as usual below
   }
   if (dense) {
     ensureMax();
@@ -676,9 +676,8 @@ function finish(flags: i32): i32 {
   if (dense) {
     const e = ptr(F_EXP);
     const blocks = ptr(F_BLOCKS);
-    // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
     const thr = lo; // LOWEST, or a threshold that keeps more than DENSE_FINISH_MIN tokens
-    const reuse = eValid && !(flags & FLAG_PROBS);
+    const reuse = eValid && !(flags & FLAG_PROBS); // exp values stored by an earlier pass still hold
     // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
     let z: f64;
     if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
