@@ -5,6 +5,8 @@ export type { BeamSearch, BeamSearchOptions, BeamResult } from "./beam.js";
 export type { Sampler, TopLogprob } from "./sampler.js";
 export type { Generation, GenerationOptions, StepResult, FinishReason } from "./generation.js";
 export { HF_ORDER, LLAMA_ORDER } from "./options.js";
+export { fromOpenAI, fromGenerationConfig } from "./dialects.js";
+export type { OpenAIParams, FromOpenAIResult, GenerationConfig, FromGenerationConfigResult } from "./dialects.js";
 export type {
   SamplerOptions, TransformName, DryOptions, XtcOptions, MirostatOptions, DynamicTemperatureOptions,
 } from "./options.js";
