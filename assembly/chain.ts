@@ -14,7 +14,8 @@ import {
   F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, SAMPLE_SLOTS,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
-  P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
+  P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
+  R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
@@ -23,7 +24,7 @@ import {
   aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
 } from "./kernels";
 import { BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
-import { nextDouble } from "./rng";
+import { nextDouble, nextXtcDouble } from "./rng";
 
 export const OP_REPETITION: i32 = 1;
 export const OP_PRESENCE: i32 = 2;
@@ -41,9 +42,10 @@ export const OP_TYPICAL_P: i32 = 13;
 export const OP_EPSILON: i32 = 14;
 export const OP_ETA: i32 = 15;
 export const OP_SUPPRESS: i32 = 16;   // a processor: bans the P_N_SUPPRESS tokens of the third ban segment
+export const OP_XTC: i32 = 18;        // a warper: exclude top choices (llama.cpp), its own seeded draw
 
 /** Warpers (temperature and the truncations) are skipped under greedy; processors never are. */
-@inline function isWarper(op: i32): bool { return op >= OP_TEMPERATURE && op <= OP_ETA; }
+@inline function isWarper(op: i32): bool { return (op >= OP_TEMPERATURE && op <= OP_ETA) || op == OP_XTC; }
 
 export const FLAG_SAMPLE: i32 = 1;
 export const FLAG_PROBS: i32 = 2;
@@ -615,8 +617,77 @@ function denseWarper(op: i32): void {
   }
 }
 
+/** How many tokens are still kept (finite and above the dense threshold, or the candidates). */
+function keptCount(): i32 {
+  return dense ? countGE(wPtr, vpad, floorThr()) : n;
+}
+
+/**
+ * Temperature; with P_DYN_RANGE > 0, llama.cpp's dynamic temperature (temp_ext): the temperature moves
+ * between T - range (not below 0) and T + range with the normalised entropy of the current distribution,
+ * raised to P_DYN_EXPONENT; a resulting temperature <= 0 keeps only the best token.
+ */
+function temperature(): void {
+  const t = param(P_TEMPERATURE), range = param(P_DYN_RANGE);
+  eValid = false;
+  if (range <= 0) { s = s / t; return; }
+  const kept = keptCount();
+  if (kept <= 1) return; // llama.cpp: nothing to do for a single candidate
+  let h: f64;
+  if (dense) {
+    ensureMax();
+    if (err) return;
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), true);
+    h = Math.log(z) - s * moment / z;
+  } else {
+    h = candEntropy(candExp());
+  }
+  const lo2 = max(0.0, t - range), hi2 = t + range;
+  const dyn = lo2 + (hi2 - lo2) * Math.pow(h / Math.log(<f64>kept), param(P_DYN_EXPONENT));
+  if (dyn > 0) { s = s / dyn; return; }
+  if (dense) denseTopK(1, true); else candTopK(1, true);
+}
+
+/**
+ * XTC, "exclude top choices" (llama.cpp): with probability P_XTC_PROBABILITY (XTC's own stream), every
+ * token with probability >= P_XTC_THRESHOLD but the least likely of them is removed, if at least
+ * minTokensToKeep remain. No draw happens when it cannot apply (threshold > 0.5, fewer than 2 tokens).
+ */
+function xtc(): void {
+  const prob = param(P_XTC_PROBABILITY), thr = param(P_XTC_THRESHOLD);
+  if (prob <= 0 || thr > 0.5) return;
+  if (dense) { ensureMax(); if (err) return; }
+  if (keptCount() < 2) return;
+  if (nextXtcDouble(!(runFlags & FLAG_SAMPLE)) > prob) return;
+  // The tokens at or above the threshold become candidates (at most 1 / threshold of them).
+  if (dense) {
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+    const t = <f32>(<f64>mx + (Math.log(thr) + Math.log(z)) / s);
+    const c = gather(wPtr, vpad, max(t, floorThr()), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    if (c < 2 || keptCount() - (c - 1) < minKeep()) return;
+    let last = 0; // the least likely of them: lowest logit, then highest id
+    for (let i = 1; i < c; i++) if (valAt(i) < valAt(last) || (valAt(i) == valAt(last) && idAt(i) > idAt(last))) last = i;
+    for (let i = 0; i < c; i++) if (i != last) patch(idAt(i), -Infinity);
+    mValid = false;
+    eValid = false;
+    return;
+  }
+  const z = candExp();
+  let c = 0, last = -1;
+  for (let i = 0; i < n; i++) {
+    if (wAt(i) / z >= thr) {
+      c++;
+      if (last < 0 || valAt(i) < valAt(last) || (valAt(i) == valAt(last) && idAt(i) > idAt(last))) last = i;
+    }
+  }
+  if (c < 2 || n - (c - 1) < minKeep()) return;
+  for (let i = 0; i < n; i++) setW(i, i == last || wAt(i) / z < thr ? 1 : 0);
+  n = compactByFlag(n);
+}
+
 function applyOp(op: i32): void {
-  if (op == OP_TEMPERATURE) { s = s / param(P_TEMPERATURE); eValid = false; return; }
+  if (op == OP_TEMPERATURE) { temperature(); return; }
+  if (op == OP_XTC) { xtc(); return; }
   if (!isWarper(op)) {
     // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
     // values, which a lazy threshold cannot express; switch to candidates first.

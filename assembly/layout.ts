@@ -55,6 +55,10 @@ export const P_TOP_N: i32 = 17;       // how many top logprobs run(F_TOP) report
 export const P_GREEDY: i32 = 18;
 export const P_N_OPS: i32 = 19;
 export const P_N_SUPPRESS: i32 = 20; // tokens banned before every transform (EOS before minNewTokens)
+export const P_DYN_RANGE: i32 = 21;    // dynamic temperature (llama.cpp temp_ext): range, 0 = off
+export const P_DYN_EXPONENT: i32 = 22;
+export const P_XTC_PROBABILITY: i32 = 23;
+export const P_XTC_THRESHOLD: i32 = 24;
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;

@@ -47,6 +47,10 @@ export const P_TOP_N = 17;
 export const P_GREEDY = 18;
 export const P_N_OPS = 19;
 export const P_N_SUPPRESS = 20;
+export const P_DYN_RANGE = 21;
+export const P_DYN_EXPONENT = 22;
+export const P_XTC_PROBABILITY = 23;
+export const P_XTC_THRESHOLD = 24;
 
 export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
@@ -69,6 +73,7 @@ export const OP_TYPICAL_P = 13;
 export const OP_EPSILON = 14;
 export const OP_ETA = 15;
 export const OP_SUPPRESS = 16;
+export const OP_XTC = 18;
 
 export const FLAG_SAMPLE = 1;
 export const FLAG_PROBS = 2;
@@ -87,6 +92,8 @@ export interface EngineExports {
   seedRandom(seed: number): void;
   rngState(): bigint;
   setRngState(state: bigint): void;
+  xtcState(): bigint;
+  setXtcState(state: bigint): void;
   beamRow(row: number, k: number): number;
   powF64(x: number, y: number): number;
   baselineMax(n: number): number;

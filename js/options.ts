@@ -2,14 +2,14 @@
 import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
   OP_ALLOWED, OP_BAD_WORDS, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
-  OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P,
+  OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P, OP_XTC,
 } from "./layout.js";
 
 /** The transforms, by the option that configures each; `order` lists these names. */
 export type TransformName =
   | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
   | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
-  | "epsilonCutoff" | "etaCutoff";
+  | "epsilonCutoff" | "etaCutoff" | "xtc";
 
 export const OP_OF: Readonly<Record<TransformName, number>> = {
   repetitionPenalty: OP_REPETITION,
@@ -27,23 +27,32 @@ export const OP_OF: Readonly<Record<TransformName, number>> = {
   typicalP: OP_TYPICAL_P,
   epsilonCutoff: OP_EPSILON,
   etaCutoff: OP_ETA,
+  xtc: OP_XTC,
 };
 
-/** Hugging Face's processors, then its warpers in the order `generate` builds them. */
+/**
+ * Hugging Face's processors, then its warpers in the order `generate` builds them. XTC, which Hugging Face
+ * does not have, comes after the truncations, as in llama.cpp.
+ */
 export const HF_ORDER: readonly TransformName[] = [
   "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias",
-  "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff",
+  "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "xtc",
 ];
 
-/** llama.cpp's default chain (bias, penalties, then truncation, temperature last); masks sit with the bias. */
+/**
+ * llama.cpp's default chain (bias, penalties, then truncation, XTC, temperature last, dynamic or not);
+ * masks sit with the bias.
+ */
 export const LLAMA_ORDER: readonly TransformName[] = [
   "logitBias", "allowedTokens", "badWordsIds", "noRepeatNgramSize", "repetitionPenalty", "frequencyPenalty",
-  "presencePenalty", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "temperature",
+  "presencePenalty", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "xtc", "temperature",
 ];
 
 export interface DryOptions { multiplier: number; base?: number; allowedLength?: number; penaltyLastN?: number; sequenceBreakers?: string[] }
-export interface XtcOptions { probability: number; threshold: number }
+/** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
+export interface XtcOptions { probability: number; threshold?: number }
 export interface MirostatOptions { version: 1 | 2; tau: number; eta: number }
+/** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
 export interface DynamicTemperatureOptions { range: number; exponent?: number }
 
 export interface SamplerOptions {
@@ -99,6 +108,12 @@ export interface Resolved {
   allowedTokens: Uint32Array | null;
   order: readonly TransformName[];
   exactTopK: boolean;
+  /** dynamicTemperature: range (0 = off) and exponent. */
+  dynRange: number;
+  dynExponent: number;
+  /** xtc: probability (0 = off) and threshold. */
+  xtcProbability: number;
+  xtcThreshold: number;
 }
 
 const KNOWN = new Set([
@@ -187,13 +202,36 @@ function checkOrder(v: unknown): { order: readonly TransformName[]; exactTopK: b
 function rejectPlanned(o: SamplerOptions): void {
   const on: [string, boolean][] = [
     ["dry", o.dry !== undefined && o.dry.multiplier !== 0],
-    ["xtc", o.xtc !== undefined && o.xtc.probability !== 0],
     ["mirostat", o.mirostat !== undefined],
-    ["dynamicTemperature", o.dynamicTemperature !== undefined && o.dynamicTemperature.range !== 0],
   ];
   for (const [name, enabled] of on) {
     if (enabled) throw new RangeError(`${name} is not supported by this version of llm-sampler yet; leave it off`);
   }
+}
+
+function plainObject(name: string, v: unknown, keys: string[]): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
+  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new TypeError(`unknown option ${name}.${k}`);
+  return v as Record<string, unknown>;
+}
+
+function checkDynamic(v: unknown): { dynRange: number; dynExponent: number } {
+  if (v === undefined) return { dynRange: 0, dynExponent: 1 };
+  const d = plainObject("dynamicTemperature", v, ["range", "exponent"]);
+  return {
+    dynRange: inRange("dynamicTemperature.range", d.range, 0, 0, Infinity, false, true),
+    dynExponent: inRange("dynamicTemperature.exponent", d.exponent, 1, 0, Infinity, false, true),
+  };
+}
+
+function checkXtc(v: unknown): { xtcProbability: number; xtcThreshold: number } {
+  if (v === undefined) return { xtcProbability: 0, xtcThreshold: 0.1 };
+  const x = plainObject("xtc", v, ["probability", "threshold"]);
+  if (x.probability === undefined) throw new TypeError("xtc.probability is required");
+  return {
+    xtcProbability: inRange("xtc.probability", x.probability, 0, 0, 1, false, false),
+    xtcThreshold: inRange("xtc.threshold", x.threshold, 0.1, 0, 1, false, false),
+  };
 }
 
 export function resolveOptions(o: SamplerOptions): Resolved {
@@ -223,6 +261,8 @@ export function resolveOptions(o: SamplerOptions): Resolved {
     badWordsIds: checkBadWords(o.badWordsIds, vocabSize),
     allowedTokens: checkMask(o.allowedTokens, vocabSize),
     ...checkOrder(o.order),
+    ...checkDynamic(o.dynamicTemperature),
+    ...checkXtc(o.xtc),
   };
   const missing = enabledTransforms(r).filter((t) => !r.order.includes(t));
   if (missing.length > 0) throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
@@ -239,7 +279,7 @@ export function enabledTransforms(r: Resolved): TransformName[] {
     badWordsIds: r.badWordsIds.length > 0,
     logitBias: r.logitBias.size > 0,
     allowedTokens: r.allowedTokens !== null,
-    temperature: r.temperature !== 1 && r.temperature !== 0,
+    temperature: r.temperature !== 0 && (r.temperature !== 1 || r.dynRange > 0),
     topNSigma: r.topNSigma > 0,
     topK: r.topK > 0,
     topP: r.topP < 1,
@@ -247,6 +287,7 @@ export function enabledTransforms(r: Resolved): TransformName[] {
     typicalP: r.typicalP < 1,
     epsilonCutoff: r.epsilonCutoff > 0,
     etaCutoff: r.etaCutoff > 0,
+    xtc: r.xtcProbability > 0,
   };
   return (Object.keys(on) as TransformName[]).filter((k) => on[k]);
 }

@@ -8,6 +8,7 @@ import {
   ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
   P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
   P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
+  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
   R_LOGPROB, R_N_TOP, Views, type EngineExports,
 } from "./layout.js";
 import { checkMask, checkSeed, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
@@ -113,7 +114,7 @@ export class SamplerImpl implements Sampler {
       contexts.forEach((c, i) => this.lists.validate(c, `contexts[${i}]`));
     }
     const out = new Int32Array(batch);
-    const state = this.ex.rngState();
+    const state = this.ex.rngState(), xtcState = this.ex.xtcState();
     const dst = this.views.fresh().logits;
     try {
       for (let b = 0; b < batch; b++) {
@@ -123,6 +124,7 @@ export class SamplerImpl implements Sampler {
       }
     } catch (e) {
       this.ex.setRngState(state); // a failed batch draws nothing
+      this.ex.setXtcState(xtcState);
       throw e;
     }
     return out;
@@ -198,6 +200,10 @@ export class SamplerImpl implements Sampler {
     p[P_REPETITION] = o.repetitionPenalty;
     p[P_PRESENCE] = o.presencePenalty;
     p[P_FREQUENCY] = o.frequencyPenalty;
+    p[P_DYN_RANGE] = o.dynRange;
+    p[P_DYN_EXPONENT] = o.dynExponent;
+    p[P_XTC_PROBABILITY] = o.xtcProbability;
+    p[P_XTC_THRESHOLD] = o.xtcThreshold;
     let k = 0;
     v.bias.fill(0);
     for (const [t, b] of o.logitBias) {

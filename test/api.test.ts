@@ -115,6 +115,30 @@ describe("sampler surface", () => {
     for (let i = 0; i < 50; i++) expect(byK.sample(l)).toBe(byMinP.sample(l));
   });
 
+  it("xtc: its own seeded decision, taken with the given probability, shown by probs() before sample()", async () => {
+    // four clear top tokens (p >= 0.1 each) and a tail: when XTC applies, only the least likely top token
+    // and the tail remain
+    const l = new Float32Array(50).fill(0);
+    [5, 6, 7, 8].forEach((t, i) => { l[t] = 6 - i * 0.3; });
+    const s = await createSampler({ vocabSize: 50, seed: 4, xtc: { probability: 0.3, threshold: 0.1 } });
+    let applied = 0;
+    for (let i = 0; i < 2000; i++) {
+      const p = s.probs(l);
+      const on = p[5] === 0;
+      if (on) { applied++; expect(p[6]).toBe(0); expect(p[7]).toBe(0); expect(p[8]!).toBeGreaterThan(0); }
+      expect(p[s.sample(l)]!).toBeGreaterThan(0); // the draw follows the decision probs() showed
+    }
+    // binomial(2000, 0.3): mean 600, sd ~20.5; 5 sd either way
+    expect(applied).toBeGreaterThan(600 - 103);
+    expect(applied).toBeLessThan(600 + 103);
+    // XTC draws from its own stream: here it draws every time (threshold 0.5, two or more tokens) but never
+    // finds two tokens that likely, so the main draws must be exactly those of a sampler without XTC
+    const flat = Float32Array.from({ length: 50 }, (_, i) => (i % 7) / 10);
+    const a = await createSampler({ vocabSize: 50, seed: 4, xtc: { probability: 0.5, threshold: 0.5 } });
+    const b = await createSampler({ vocabSize: 50, seed: 4 });
+    for (let i = 0; i < 50; i++) expect(a.sample(flat)).toBe(b.sample(flat));
+  });
+
   it("sampleBatch equals one sample() per row", async () => {
     const a = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
     const b = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });

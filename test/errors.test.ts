@@ -49,7 +49,12 @@ describe("option errors", () => {
     [{ vocabSize: V, order: ["topK", "topK"] }, /order\[1\] must be listed once, got "topK"/, RangeError],
     [{ vocabSize: V, topP: 0.9, order: ["topK"] }, /order must list every enabled transform; missing topP/, RangeError],
     [{ vocabSize: V, top_p: 0.9 }, /unknown option "top_p"/, TypeError],
-    [{ vocabSize: V, xtc: { probability: 0.5, threshold: 0.1 } }, /xtc is not supported by this version/, RangeError],
+    [{ vocabSize: V, mirostat: { version: 2, tau: 5, eta: 0.1 } }, /mirostat is not supported by this version/, RangeError],
+    [{ vocabSize: V, xtc: { probability: 1.5, threshold: 0.1 } }, /xtc\.probability must be in \[0, 1\], got 1\.5/, RangeError],
+    [{ vocabSize: V, xtc: { threshold: 0.1 } }, /xtc\.probability is required/, TypeError],
+    [{ vocabSize: V, xtc: { probability: 0.5, thresh: 0.1 } }, /unknown option xtc\.thresh/, TypeError],
+    [{ vocabSize: V, dynamicTemperature: { range: -1 } }, /dynamicTemperature\.range must be in \[0, Infinity\), got -1/, RangeError],
+    [{ vocabSize: V, dynamicTemperature: { range: 0.5, exponent: NaN } }, /dynamicTemperature\.exponent must be in \[0, Infinity\), got NaN/, RangeError],
   ];
   for (const [o, msg, type] of bad) {
     it(`rejects ${JSON.stringify(o, (_k, v) => (v instanceof Map ? [...v] : ArrayBuffer.isView(v) ? `${v.constructor.name}` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v))}`, async () => {

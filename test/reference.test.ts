@@ -40,6 +40,9 @@ const optionsArb = fc.record({
   bias: opt(fc.array(fc.tuple(dbl(0, 1), fc.oneof(amount(0, 5), fc.constant(-Infinity))), { minLength: 1, maxLength: 6 })),
   badWords: opt(fc.array(fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 })),
   maskDensity: opt(dbl(0.05, 1)),
+  dynRange: opt(dbl(0.1, 1.5)),
+  dynExponent: opt(dbl(0.2, 3)),
+  xtcThreshold: opt(dbl(0.02, 0.6)),
 });
 
 const caseArb = (vocab: fc.Arbitrary<number>) =>
@@ -77,6 +80,8 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
     repetitionPenalty: o.repetitionPenalty, presencePenalty: o.presencePenalty, frequencyPenalty: o.frequencyPenalty,
     penaltyLastN: o.penaltyLastN, noRepeatNgramSize: o.noRepeatNgramSize, badWordsIds, allowedTokens,
     order: c.order as "hf" | "llama.cpp" | TransformName[],
+    dynamicTemperature: o.dynRange === undefined ? undefined : { range: o.dynRange, exponent: o.dynExponent ?? 1 },
+    xtc: o.xtcThreshold === undefined ? undefined : { probability: 1, threshold: o.xtcThreshold },
   };
   const defined = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined));
   return {

@@ -4,7 +4,7 @@
 import { HF_ORDER, LLAMA_ORDER, type SamplerOptions, type TransformName } from "../js/options.js";
 
 /** The sampler options the reference understands (the logit bias as a Map). */
-export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "dry" | "xtc" | "mirostat" | "dynamicTemperature"> & {
+export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "dry" | "mirostat"> & {
   logitBias?: Map<number, number>;
 };
 
@@ -114,9 +114,34 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
     case "allowedTokens":
       for (let i = 0; i < V; i++) if (((o.allowedTokens![i >>> 5]! >>> (i & 31)) & 1) === 0) s[i] = -Infinity;
       return;
-    case "temperature":
-      for (let i = 0; i < V; i++) s[i]! /= o.temperature!;
+    case "temperature": {
+      const t = o.temperature ?? 1, range = o.dynamicTemperature?.range ?? 0;
+      if (range <= 0) {
+        for (let i = 0; i < V; i++) s[i]! /= t;
+        return;
+      }
+      // llama.cpp temp_ext: T moves within [max(0, T - range), T + range] with the normalised entropy
+      const kept = ranked(s);
+      if (kept.length <= 1) return;
+      const norm = entropy(softmax(s)) / Math.log(kept.length);
+      const lo = Math.max(0, t - range), hi = t + range;
+      const dyn = lo + (hi - lo) * norm ** (o.dynamicTemperature?.exponent ?? 1);
+      if (dyn <= 0) return removeAllBut(s, kept.slice(0, 1));
+      for (let i = 0; i < V; i++) s[i]! /= dyn;
       return;
+    }
+    case "xtc": {
+      // llama.cpp XTC; the reference knows the decision only for probability 1 (always applies)
+      const { probability, threshold = 0.1 } = o.xtc!;
+      const order = ranked(s);
+      if (probability <= 0 || threshold > 0.5 || order.length < 2) return;
+      if (probability < 1) throw new Error("reference: xtc.probability must be 0 or 1");
+      const p = softmax(s);
+      const top = order.filter((i) => p[i]! >= threshold);
+      if (top.length < 2 || order.length - (top.length - 1) < minKeep) return;
+      for (const i of top.slice(0, -1)) s[i] = -Infinity;
+      return;
+    }
     case "topNSigma": {
       // llama.cpp: max, mean and population std over the finite logits; keep logit >= max - n * std.
       const f = ranked(s).map((i) => s[i]!);
@@ -179,7 +204,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "badWordsIds": return (o.badWordsIds?.length ?? 0) > 0;
     case "logitBias": return (o.logitBias?.size ?? 0) > 0;
     case "allowedTokens": return o.allowedTokens !== undefined;
-    case "temperature": return (o.temperature ?? 1) !== 1 && o.temperature !== 0;
+    case "temperature": return o.temperature !== 0 && ((o.temperature ?? 1) !== 1 || (o.dynamicTemperature?.range ?? 0) > 0);
     case "topNSigma": return (o.topNSigma ?? 0) > 0;
     case "topK": return (o.topK ?? 0) > 0;
     case "topP": return (o.topP ?? 1) < 1;
@@ -187,6 +212,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "typicalP": return (o.typicalP ?? 1) < 1;
     case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
     case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
+    case "xtc": return (o.xtc?.probability ?? 0) > 0;
   }
 }
 

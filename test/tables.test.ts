@@ -49,6 +49,36 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
     });
   }
 
+  // test_temp_ext: temperature with dynatemp range 0 is plain temperature (1 keeps, 0 is greedy)
+  it("temp_ext range 0, temperature 1", async () => {
+    const got = keptSorted(await probsOf(base, { temperature: 1, dynamicTemperature: { range: 0, exponent: 1 } }));
+    [0.4, 0.3, 0.2, 0.1].forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
+  });
+  it("temp_ext range 0, temperature 0", async () => {
+    expect(keptSorted(await probsOf(base, { temperature: 0, dynamicTemperature: { range: 0, exponent: 1 } }))).toEqual([1]);
+  });
+  it("temp_ext range 0.5: temperature 1 +- 0.5 by normalised entropy (worked by hand)", async () => {
+    const h = -base.reduce((a, p) => a + p * Math.log(p), 0);
+    const dyn = 0.5 + 1.0 * (h / Math.log(4)); // min 0.5, max 1.5, exponent 1
+    const w = base.map((p) => p ** (1 / dyn));
+    const z = w.reduce((a, b) => a + b, 0);
+    const got = await probsOf(base, { dynamicTemperature: { range: 0.5, exponent: 1 } });
+    w.forEach((x, i) => expect(Math.abs(got[i]! - x / z)).toBeLessThan(1e-5));
+  });
+
+  // test_xtc({0.4, 0.3, 0.2, 0.1}, expected, 0.99, threshold): llama.cpp draws 0.99 with its own mt19937;
+  // probability 1 makes the outcome independent of the draw. Expected: the kept tokens, renormalised.
+  const xtcCases: [number, number[]][] = [
+    [0.09, [1]], [0.19, [0.2 / 0.3, 0.1 / 0.3]], [0.29, [0.3 / 0.6, 0.2 / 0.6, 0.1 / 0.6]], [0.39, [0.4, 0.3, 0.2, 0.1]],
+  ];
+  for (const [threshold, expected] of xtcCases) {
+    it(`xtc threshold ${threshold}`, async () => {
+      const got = keptSorted(await probsOf([0.4, 0.3, 0.2, 0.1], { xtc: { probability: 1, threshold } }));
+      expect(got.length).toBe(expected.length);
+      got.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThan(1e-5));
+    });
+  }
+
   // test_penalties(probs, last_tokens, expected, repeat, frequency, presence): expected by token id.
   const penalties: [number[], number[], number, number, number][] = [
     [[0], [0, 0.25, 0.25, 0.25, 0.25], 50, 0, 0],
