@@ -83,6 +83,8 @@ const STRATEGIES = [
   ["epsilonCutoff 0.01", { epsilonCutoff: 0.01 }],
   ["etaCutoff 0.01", { etaCutoff: 0.01 }],
   ["topNSigma 1", { topNSigma: 1 }],
+  ["xtc probability 1, threshold 0.02 (the top choices excluded)", { xtc: { probability: 1, threshold: 0.02 } }],
+  ["dynamicTemperature 1 +- 0.5 (by entropy)", { dynamicTemperature: { range: 0.5 } }],
   ["llama.cpp chain: topK 40, topP 0.95, minP 0.05, temperature 0.8", { order: "llama.cpp", topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8 }],
 ];
 
