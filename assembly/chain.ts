@@ -11,11 +11,11 @@
 import {
   vocab, vpad, rows, ptr, param, setResult,
   F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K, F_COUNTS, F_STAMP, F_BANMARK,
-  F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, SAMPLE_SLOTS,
+  F_BIAS, F_MASK, F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_SAMPLE, F_PROGRAM, F_BLOCKS, F_DRY, SAMPLE_SLOTS,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
   P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
-  R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
+  P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
@@ -42,6 +42,7 @@ export const OP_TYPICAL_P: i32 = 13;
 export const OP_EPSILON: i32 = 14;
 export const OP_ETA: i32 = 15;
 export const OP_SUPPRESS: i32 = 16;   // a processor: bans the P_N_SUPPRESS tokens of the third ban segment
+export const OP_DRY: i32 = 17;        // a processor: DRY penalties (llama.cpp) for the (token, exponent) pairs of F_DRY
 export const OP_XTC: i32 = 18;        // a warper: exclude top choices (llama.cpp), its own seeded draw
 
 /** Warpers (temperature and the truncations) are skipped under greedy; processors never are. */
@@ -157,6 +158,20 @@ function restoreAll(): void {
   return x - param(P_FREQUENCY) * <f64>c / s;
 }
 
+/**
+ * DRY's penalty for a repeat `e` tokens longer than the allowed length: multiplier * base ** e, the
+ * exponent capped so the power stays below the float32 range (llama.cpp's rule).
+ */
+function dryPenalty(e: u32): f64 {
+  const base = param(P_DRY_BASE);
+  let x = <f64>e;
+  if (base > 1.000001) {
+    const cap = Math.floor(88.7228391 / Math.log(base));
+    if (x > cap) x = cap;
+  }
+  return param(P_DRY_MULTIPLIER) * Math.pow(base, x);
+}
+
 function denseProcessor(op: i32): void {
   if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
     const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
@@ -175,6 +190,14 @@ function denseProcessor(op: i32): void {
       current(t);
       if (err) return;
       patch(t, -Infinity);
+    }
+  } else if (op == OP_DRY) {
+    const list = ptr(F_DRY), nd = <i32>param(P_N_DRY);
+    for (let k = 0; k < nd; k++) {
+      const t = load<u32>(list + (<usize>k << 3));
+      const x = current(t);
+      if (err) return;
+      patch(t, <f32>(<f64>x - dryPenalty(load<u32>(list + (<usize>k << 3), 4)) / s));
     }
   } else if (op == OP_LOGIT_BIAS) {
     const list = ptr(F_BIAS_LIST), nb = <i32>param(P_N_BIAS);
@@ -201,6 +224,16 @@ function denseProcessor(op: i32): void {
 // ---- candidate processors ----
 
 function candProcessor(op: i32): void {
+  if (op == OP_DRY) {
+    const list = ptr(F_DRY), counts = ptr(F_COUNTS), nd = <i32>param(P_N_DRY);
+    for (let k = 0; k < nd; k++) store<u32>(counts + (<usize>load<u32>(list + (<usize>k << 3)) << 2), load<u32>(list + (<usize>k << 3), 4) + 1);
+    for (let i = 0; i < n; i++) {
+      const c = load<u32>(counts + (<usize>idAt(i) << 2));
+      if (c != 0) setVal(i, <f64><f32>(valAt(i) - dryPenalty(c - 1) / s));
+    }
+    for (let k = 0; k < nd; k++) store<u32>(counts + (<usize>load<u32>(list + (<usize>k << 3)) << 2), 0);
+    return;
+  }
   if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
     const pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS), np = <i32>param(P_N_PAIRS);
     for (let k = 0; k < np; k++) {

@@ -23,7 +23,8 @@ export const F_BIAS_LIST: i32 = 17; // (u32 token, f32 bias)[vpad]
 export const F_RESTORE: i32 = 18; // (u32 index, f32 value)[vpad]: logits patched in place this run
 export const F_SAMPLE: i32 = 19;  // f32[SAMPLE_SLOTS + 16]: strided sample for threshold estimates, then a top-16 list
 export const F_BLOCKS: i32 = 20;  // f32[vpad / BLOCK + 1]: per-block maxima or sums of the last dense pass
-export const FIELD_COUNT: i32 = 21;
+export const F_DRY: i32 = 21;     // (u32 token, u32 exponent)[vpad]: DRY penalties of this call
+export const FIELD_COUNT: i32 = 22;
 
 /** Tokens per block of the block maxima and block sums (a multiple of the 16 floats one loop step reads). */
 export const BLOCK: i32 = 256;
@@ -59,6 +60,9 @@ export const P_DYN_RANGE: i32 = 21;    // dynamic temperature (llama.cpp temp_ex
 export const P_DYN_EXPONENT: i32 = 22;
 export const P_XTC_PROBABILITY: i32 = 23;
 export const P_XTC_THRESHOLD: i32 = 24;
+export const P_N_DRY: i32 = 25;        // DRY: how many (token, exponent) pairs this call
+export const P_DRY_MULTIPLIER: i32 = 26;
+export const P_DRY_BASE: i32 = 27;
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;
@@ -109,7 +113,7 @@ function sizeOf(f: i32, n: usize): usize {
     case F_CAND_VAL: case F_CAND_W: case F_CAND_K: return n * 8;
     case F_MASK: return n / 8;
     case F_BANS: return n * 12;
-    case F_PAIRS: case F_BIAS_LIST: case F_RESTORE: return n * 8;
+    case F_PAIRS: case F_BIAS_LIST: case F_RESTORE: case F_DRY: return n * 8;
     case F_SAMPLE: return (<usize>SAMPLE_SLOTS + 16) * 4;
     case F_BLOCKS: return (n / <usize>BLOCK + 1) * 4;
     case F_LOGITS: return n * 4 * <usize>rows;

@@ -1,8 +1,9 @@
 // What the transforms need from the context (the token ids so far), written into the engine's lists:
 // (token, count) pairs of the penalty window, n-gram bans, bad-word bans. Scratch buffers are allocated
 // once per sampler, so a call allocates nothing.
+import { DryScratch } from "./dry.js";
 import { tokenId } from "./errors.js";
-import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
 export class ContextLists {
@@ -10,6 +11,7 @@ export class ContextLists {
   private readonly distinct: Int32Array;
   readonly marks: Uint32Array;
   private mark = 0;
+  private dryScratch: DryScratch | null = null;
 
   constructor(private readonly vocab: number) {
     this.counts = new Int32Array(vocab);
@@ -39,6 +41,7 @@ export class ContextLists {
     p[P_N_BAN_WORDS] = 0;
     p[P_N_SUPPRESS] = 0;
     const len = context?.length ?? 0;
+    p[P_N_DRY] = r.dry && len > 0 ? this.dry(context!, len, r, views) : 0;
     if (r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0) {
       p[P_N_PAIRS] = len === 0 ? 0 : this.windowPairs(context!, r.penaltyLastN, views.pairs);
     }
@@ -48,6 +51,12 @@ export class ContextLists {
     if (r.badWordsIds.length > 0) {
       p[P_N_BAN_WORDS] = this.badWordBans(context, len, r.badWordsIds, views.bans, views.vpad);
     }
+  }
+
+  /** DRY's (token, exponent) pairs for the first `len` ids of a context. */
+  dry(context: ArrayLike<number>, len: number, r: Resolved, views: Views): number {
+    this.dryScratch ??= new DryScratch(this.vocab);
+    return this.dryScratch.penalties(context, len, r.dry!, views.dry);
   }
 
   /** Distinct tokens of the last `lastN` ids (-1 = all) with their counts, as (token, count) pairs. */

@@ -4,7 +4,7 @@
 //   - an n-gram table (hash of the n-1 token prefix -> start positions) for noRepeatNgramSize;
 //   - the tail of the tokens for bad words and stop sequences.
 import type { ContextLists } from "./context.js";
-import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
 /** FNV-1a over token ids [from, from + n) of `t`. */
@@ -103,6 +103,8 @@ export class History {
     const base = 2 * views.vpad;
     for (let k = 0; k < suppress.length; k++) views.bans[base + k] = suppress[k]!;
     p[P_N_SUPPRESS] = suppress.length;
+    // DRY looks back over its window each step (the Z-function is linear in the window, as in llama.cpp)
+    p[P_N_DRY] = r.dry ? lists.dry(this.tokens, this.length, r, views) : 0;
   }
 
   /** Tokens that followed an earlier occurrence of the last n - 1 tokens (Hugging Face's no-repeat rule). */

@@ -21,6 +21,7 @@ export const F_BIAS_LIST = 17;
 export const F_RESTORE = 18;
 export const F_SAMPLE = 19;
 export const F_BLOCKS = 20;
+export const F_DRY = 21;
 
 export const PARAM_SLOTS = 32;
 export const PROGRAM_SLOTS = 32;
@@ -51,6 +52,9 @@ export const P_DYN_RANGE = 21;
 export const P_DYN_EXPONENT = 22;
 export const P_XTC_PROBABILITY = 23;
 export const P_XTC_THRESHOLD = 24;
+export const P_N_DRY = 25;
+export const P_DRY_MULTIPLIER = 26;
+export const P_DRY_BASE = 27;
 
 export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
@@ -73,6 +77,7 @@ export const OP_TYPICAL_P = 13;
 export const OP_EPSILON = 14;
 export const OP_ETA = 15;
 export const OP_SUPPRESS = 16;
+export const OP_DRY = 17;
 export const OP_XTC = 18;
 
 export const FLAG_SAMPLE = 1;
@@ -117,6 +122,7 @@ export class Views {
   mask!: Uint32Array;
   pairs!: Uint32Array;
   bans!: Uint32Array;
+  dry!: Uint32Array;
   biasListIds!: Uint32Array;
   biasListValues!: Float32Array;
 
@@ -150,6 +156,7 @@ export class Views {
     this.mask = new Uint32Array(b, at(F_MASK), n >>> 5);
     this.pairs = new Uint32Array(b, at(F_PAIRS), 2 * n);
     this.bans = new Uint32Array(b, at(F_BANS), 3 * n);
+    this.dry = new Uint32Array(b, at(F_DRY), 2 * n);
     this.biasListIds = new Uint32Array(b, at(F_BIAS_LIST), 2 * n);
     this.biasListValues = new Float32Array(b, at(F_BIAS_LIST), 2 * n);
   }

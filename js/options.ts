@@ -1,7 +1,8 @@
 // Sampler options: validation (every bad value gets an error naming it) and the chain program.
+import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
 import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
-  OP_ALLOWED, OP_BAD_WORDS, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
+  OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
   OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P, OP_XTC,
 } from "./layout.js";
 
@@ -9,7 +10,7 @@ import {
 export type TransformName =
   | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
   | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
-  | "epsilonCutoff" | "etaCutoff" | "xtc";
+  | "epsilonCutoff" | "etaCutoff" | "xtc" | "dry";
 
 export const OP_OF: Readonly<Record<TransformName, number>> = {
   repetitionPenalty: OP_REPETITION,
@@ -28,14 +29,15 @@ export const OP_OF: Readonly<Record<TransformName, number>> = {
   epsilonCutoff: OP_EPSILON,
   etaCutoff: OP_ETA,
   xtc: OP_XTC,
+  dry: OP_DRY,
 };
 
 /**
- * Hugging Face's processors, then its warpers in the order `generate` builds them. XTC, which Hugging Face
- * does not have, comes after the truncations, as in llama.cpp.
+ * Hugging Face's processors, then its warpers in the order `generate` builds them. DRY and XTC, which
+ * Hugging Face does not have, sit as in llama.cpp: DRY after the penalties, XTC after the truncations.
  */
 export const HF_ORDER: readonly TransformName[] = [
-  "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias",
+  "repetitionPenalty", "presencePenalty", "frequencyPenalty", "dry", "noRepeatNgramSize", "badWordsIds", "logitBias",
   "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "xtc",
 ];
 
@@ -45,15 +47,16 @@ export const HF_ORDER: readonly TransformName[] = [
  */
 export const LLAMA_ORDER: readonly TransformName[] = [
   "logitBias", "allowedTokens", "badWordsIds", "noRepeatNgramSize", "repetitionPenalty", "frequencyPenalty",
-  "presencePenalty", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "xtc", "temperature",
+  "presencePenalty", "dry", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "xtc", "temperature",
 ];
 
-export interface DryOptions { multiplier: number; base?: number; allowedLength?: number; penaltyLastN?: number; sequenceBreakers?: string[] }
 /** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
 export interface XtcOptions { probability: number; threshold?: number }
 export interface MirostatOptions { version: 1 | 2; tau: number; eta: number }
 /** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
 export interface DynamicTemperatureOptions { range: number; exponent?: number }
+
+export type { DryOptions };
 
 export interface SamplerOptions {
   /** Number of tokens, 1 .. 2^20. */
@@ -114,6 +117,8 @@ export interface Resolved {
   /** xtc: probability (0 = off) and threshold. */
   xtcProbability: number;
   xtcThreshold: number;
+  /** dry, resolved (breakers mapped); null = off. */
+  dry: DryResolved | null;
 }
 
 const KNOWN = new Set([
@@ -200,10 +205,7 @@ function checkOrder(v: unknown): { order: readonly TransformName[]; exactTopK: b
 }
 
 function rejectPlanned(o: SamplerOptions): void {
-  const on: [string, boolean][] = [
-    ["dry", o.dry !== undefined && o.dry.multiplier !== 0],
-    ["mirostat", o.mirostat !== undefined],
-  ];
+  const on: [string, boolean][] = [["mirostat", o.mirostat !== undefined]];
   for (const [name, enabled] of on) {
     if (enabled) throw new RangeError(`${name} is not supported by this version of llm-sampler yet; leave it off`);
   }
@@ -263,6 +265,7 @@ export function resolveOptions(o: SamplerOptions): Resolved {
     ...checkOrder(o.order),
     ...checkDynamic(o.dynamicTemperature),
     ...checkXtc(o.xtc),
+    dry: resolveDry(o.dry, vocabSize),
   };
   const missing = enabledTransforms(r).filter((t) => !r.order.includes(t));
   if (missing.length > 0) throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
@@ -288,6 +291,7 @@ export function enabledTransforms(r: Resolved): TransformName[] {
     epsilonCutoff: r.epsilonCutoff > 0,
     etaCutoff: r.etaCutoff > 0,
     xtc: r.xtcProbability > 0,
+    dry: r.dry !== null,
   };
   return (Object.keys(on) as TransformName[]).filter((k) => on[k]);
 }

@@ -8,7 +8,7 @@ import {
   ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
   P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
   P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
-  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
+  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_DRY_MULTIPLIER, P_DRY_BASE,
   R_LOGPROB, R_N_TOP, Views, type EngineExports,
 } from "./layout.js";
 import { checkMask, checkSeed, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
@@ -204,6 +204,8 @@ export class SamplerImpl implements Sampler {
     p[P_DYN_EXPONENT] = o.dynExponent;
     p[P_XTC_PROBABILITY] = o.xtcProbability;
     p[P_XTC_THRESHOLD] = o.xtcThreshold;
+    p[P_DRY_MULTIPLIER] = o.dry?.multiplier ?? 0;
+    p[P_DRY_BASE] = o.dry?.base ?? 1;
     let k = 0;
     v.bias.fill(0);
     for (const [t, b] of o.logitBias) {

@@ -139,6 +139,20 @@ describe("sampler surface", () => {
     for (let i = 0; i < 50; i++) expect(a.sample(flat)).toBe(b.sample(flat));
   });
 
+  it("dry: string sequence breakers map through a vocabulary (or a decode) onto every token containing them", async () => {
+    // "a b c a b": DRY lowers "c" (it would continue the repeat "a b"); a breaker ":" inside the repeat stops it
+    const vocabulary = ["a", "b", "c", "x:", "d"];
+    const l = new Float32Array(5);
+    const on = await createSampler({ vocabSize: 5, dry: { multiplier: 2, vocabulary, sequenceBreakers: [":"] } });
+    expect(on.probs(l, [0, 1, 2, 0, 1])[2]!).toBeLessThan(0.05);
+    expect(on.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])[0]).toBeCloseTo(0.2, 5); // "x:" (3) breaks the repeat
+    const viaDecode = await createSampler({ vocabSize: 5, dry: { multiplier: 2, decode: (ids) => vocabulary[ids[0]!]!, sequenceBreakers: [":"] } });
+    expect(viaDecode.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])).toEqual(on.probs(l, [0, 1, 3, 2, 0, 1, 3, 2]));
+    // llama.cpp's default breakers when a vocabulary is given and none are listed
+    const defaults = await createSampler({ vocabSize: 5, dry: { multiplier: 2, vocabulary } });
+    expect(defaults.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])[0]).toBeCloseTo(0.2, 5);
+  });
+
   it("sampleBatch equals one sample() per row", async () => {
     const a = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
     const b = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });

@@ -190,10 +190,11 @@ describe("logprobs", () => {
 });
 
 describe("incremental history equals the stateless context", () => {
-  it("penalties over a window, n-gram bans and bad words: same tokens as sample(context)", async () => {
+  it("penalties over a window, DRY, n-gram bans and bad words: same tokens as sample(context)", async () => {
     const o = {
       vocabSize: 300, seed: 11, repetitionPenalty: 1.4, presencePenalty: 0.6, frequencyPenalty: 0.3, penaltyLastN: 24,
       noRepeatNgramSize: 3, badWordsIds: [[5, 6], [7], [1, 2, 3]], topK: 30,
+      dry: { multiplier: 0.8, base: 1.75, allowedLength: 2, penaltyLastN: 64, sequenceBreakers: [[9], [10, 11]] },
     };
     const a = await createSampler(o);
     const b = (await createSampler(o)) as SamplerImpl;

@@ -43,6 +43,13 @@ const optionsArb = fc.record({
   dynRange: opt(dbl(0.1, 1.5)),
   dynExponent: opt(dbl(0.2, 3)),
   xtcThreshold: opt(dbl(0.02, 0.6)),
+  dry: opt(fc.record({
+    multiplier: dbl(0.1, 2).map((m) => m + 0.000317),
+    base: dbl(1, 3),
+    allowedLength: fc.integer({ min: 0, max: 4 }),
+    penaltyLastN: fc.integer({ min: -1, max: 40 }),
+    breakers: fc.array(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+  })),
 });
 
 const caseArb = (vocab: fc.Arbitrary<number>) =>
@@ -82,6 +89,10 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
     order: c.order as "hf" | "llama.cpp" | TransformName[],
     dynamicTemperature: o.dynRange === undefined ? undefined : { range: o.dynRange, exponent: o.dynExponent ?? 1 },
     xtc: o.xtcThreshold === undefined ? undefined : { probability: 1, threshold: o.xtcThreshold },
+    dry: o.dry === undefined ? undefined : {
+      multiplier: o.dry.multiplier, base: o.dry.base, allowedLength: o.dry.allowedLength, penaltyLastN: o.dry.penaltyLastN,
+      sequenceBreakers: o.dry.breakers.map((b) => b.map((t) => t % V)),
+    },
   };
   const defined = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined));
   return {

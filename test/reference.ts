@@ -4,7 +4,7 @@
 import { HF_ORDER, LLAMA_ORDER, type SamplerOptions, type TransformName } from "../js/options.js";
 
 /** The sampler options the reference understands (the logit bias as a Map). */
-export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "dry" | "mirostat"> & {
+export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "mirostat"> & {
   logitBias?: Map<number, number>;
 };
 
@@ -17,7 +17,7 @@ const f32 = Math.fround;
 const MASS_SLACK = 1 - 1e-6;
 
 const PROCESSORS = new Set<TransformName>([
-  "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias", "allowedTokens",
+  "dry", "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias", "allowedTokens",
 ]);
 
 /** Token ids with a finite score, best first. */
@@ -102,6 +102,43 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
     case "frequencyPenalty":
       for (const [t, c] of windowCounts(context, o.penaltyLastN ?? -1)) s[t] = f32(s[t]! - (o.frequencyPenalty ?? 0) * c);
       return;
+    case "dry": {
+      // llama.cpp's DRY, by brute force: for each earlier position, how long the context's ending repeats
+      // ending there; the token that followed would extend it.
+      const d = o.dry!;
+      const allowed = d.allowedLength ?? 2, base = d.base ?? 1.75, lastN = d.penaltyLastN ?? -1;
+      const W = lastN < 0 ? context.length : Math.min(lastN, context.length);
+      if (W <= allowed) return;
+      const w = context.slice(context.length - W);
+      const breakers = (d.sequenceBreakers ?? []).map((b) => {
+        if (!Array.isArray(b)) throw new Error("reference: DRY breakers as token ids only");
+        return b;
+      });
+      let repLimit = W;
+      for (let i = 0; i < W && repLimit === W; i++) {
+        let longest = -1;
+        for (const [head, ...tail] of breakers) {
+          if (head !== w[W - 1 - i] || tail.length > i) continue;
+          if (tail.every((t, k) => t === w[W - 1 - (i - k - 1)])) longest = Math.max(longest, tail.length);
+        }
+        if (longest >= 0) repLimit = i - longest;
+      }
+      if (repLimit < allowed) return;
+      const best = new Map<number, number>();
+      for (let f = 0; f + 1 < W; f++) {
+        let L = 0;
+        while (L <= f && w[f - L] === w[W - 1 - L]) L++;
+        L = Math.min(L, repLimit);
+        if (L >= allowed) best.set(w[f + 1]!, Math.max(best.get(w[f + 1]!) ?? 0, L));
+      }
+      const single = new Set(breakers.filter((b) => b.length === 1).map((b) => b[0]!));
+      const cap = base > 1.000001 ? Math.floor(88.7228391 / Math.log(base)) : Infinity;
+      for (const [t, L] of best) {
+        if (single.has(t)) continue;
+        s[t] = f32(s[t]! - d.multiplier * base ** Math.min(L - allowed, cap));
+      }
+      return;
+    }
     case "noRepeatNgramSize":
       for (const t of ngramBans(context, o.noRepeatNgramSize!)) s[t] = -Infinity;
       return;
@@ -213,6 +250,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
     case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
     case "xtc": return (o.xtc?.probability ?? 0) > 0;
+    case "dry": return o.dry !== undefined && o.dry.multiplier !== 0 && o.dry.penaltyLastN !== 0;
   }
 }
 

@@ -79,6 +79,21 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
     });
   }
 
+  // test_dry(probs, last_tokens, expected, multiplier, base, allowed_length, penalty_last_n, breakers)
+  const dry: [number[], number[], number[], number, number, number, number, number[][]][] = [
+    [[0.25, 0.25, 0.25, 0.25], [0, 1], [0.25, 0.25, 0.25, 0.25], 1.0, 1.1, 2, 4, []],
+    [[0.25, 0.25, 0.25, 0.25], [0, 1, 2, 0, 1], [0.296923, 0.296923, 0.109232, 0.296923], 1.0, 1.1, 2, 5, []],
+    [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 3, 4, 0, 1], [0.2, 0.2, 0.2, 0.2, 0.2], 1.0, 1.1, 2, 6, [[3]]],
+    [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 2, 0, 1], [0.241818, 0.241818, 0.032727, 0.241818, 0.241818], 2.0, 1.1, 2, 5, []],
+    [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 2, 3, 4, 0, 1], [0.2, 0.2, 0.2, 0.2, 0.2], 1.0, 1.1, 4, 7, []],
+  ];
+  dry.forEach(([ps, last, expected, multiplier, base, allowedLength, penaltyLastN, sequenceBreakers], i) => {
+    it(`dry case ${i + 1}`, async () => {
+      const got = await probsOf(ps, { dry: { multiplier, base, allowedLength, penaltyLastN, sequenceBreakers }, order: "llama.cpp" }, last);
+      got.forEach((x, j) => expect(Math.abs(x - expected[j]!)).toBeLessThan(1e-5));
+    });
+  });
+
   // test_penalties(probs, last_tokens, expected, repeat, frequency, presence): expected by token id.
   const penalties: [number[], number[], number, number, number][] = [
     [[0], [0, 0.25, 0.25, 0.25, 0.25], 50, 0, 0],
