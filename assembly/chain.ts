@@ -15,7 +15,7 @@ import {
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
   P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
-  P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
+  P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT, P_MIROSTAT_MU, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
@@ -44,9 +44,12 @@ export const OP_ETA: i32 = 15;
 export const OP_SUPPRESS: i32 = 16;   // a processor: bans the P_N_SUPPRESS tokens of the third ban segment
 export const OP_DRY: i32 = 17;        // a processor: DRY penalties (llama.cpp) for the (token, exponent) pairs of F_DRY
 export const OP_XTC: i32 = 18;        // a warper: exclude top choices (llama.cpp), its own seeded draw
+export const OP_MIROSTAT: i32 = 19;   // a warper, last: mirostat v1 / v2 truncation (llama.cpp) from the running mu
 
 /** Warpers (temperature and the truncations) are skipped under greedy; processors never are. */
-@inline function isWarper(op: i32): bool { return (op >= OP_TEMPERATURE && op <= OP_ETA) || op == OP_XTC; }
+@inline function isWarper(op: i32): bool {
+  return (op >= OP_TEMPERATURE && op <= OP_ETA) || op == OP_XTC || op == OP_MIROSTAT;
+}
 
 export const FLAG_SAMPLE: i32 = 1;
 export const FLAG_PROBS: i32 = 2;
@@ -718,9 +721,61 @@ function xtc(): void {
   n = compactByFlag(n);
 }
 
+/**
+ * Mirostat (Basu et al. 2021, llama.cpp). v2 keeps the tokens whose surprise -log2(p) is at most mu (at
+ * least the best one). v1 estimates the Zipf exponent s_hat from the 100 most likely tokens and keeps the
+ * top k = ((s_hat - 1) * 2^mu / (1 - V^(1 - s_hat)))^(1 / s_hat). The caller updates mu from the drawn
+ * token's log-probability.
+ */
+function mirostat(): void {
+  const mu = param(P_MIROSTAT_MU);
+  if (dense) { ensureMax(); if (err) return; }
+  if (param(P_MIROSTAT) == 2) {
+    if (dense) {
+      const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+      eValid = true;
+      const thr = <f32>(<f64>mx + (Math.log(z) - mu * Math.LN2) / s);
+      if (thr > mx) { denseTopK(1, true); return; } // nothing that unsurprising: the best token alone
+      if (thr > lo) lo = thr;
+      return;
+    }
+    const z = candExp();
+    const cut = Math.pow(2, -mu) * z;
+    let c = 0;
+    for (let i = 0; i < n; i++) { const k = wAt(i) >= cut ? 1 : 0; setW(i, k); c += k; }
+    if (c == 0) { candTopK(1, true); return; }
+    n = compactByFlag(n);
+    return;
+  }
+  // v1: the m = 100 most likely tokens, in order
+  const m = 100;
+  let c: i32;
+  if (dense) {
+    c = gatherAtLeast(m);
+  } else {
+    c = n;
+  }
+  if (c > m) { wselect(c, BY_VALUE, <f64>m, true); c = m; }
+  sortRange(0, c - 1, BY_VALUE);
+  let sumTB: f64 = 0, sumTT: f64 = 0;
+  for (let i = 0; i + 1 < c && i < m - 1; i++) {
+    const ti = Math.log(<f64>(i + 2) / <f64>(i + 1));
+    const bi = s * (valAt(i) - valAt(i + 1)); // ln(p_i / p_i+1)
+    sumTB += ti * bi;
+    sumTT += ti * ti;
+  }
+  const sHat = sumTB / sumTT;
+  const epsHat = sHat - 1;
+  let k = Math.pow((epsHat * Math.pow(2, mu)) / (1 - Math.pow(<f64>vocab, -epsHat)), 1 / sHat);
+  if (!(k >= 1)) k = 1;
+  if (k > <f64>vocab) k = <f64>vocab;
+  if (dense) denseTopK(<i32>k, true); else candTopK(<i32>k, true);
+}
+
 function applyOp(op: i32): void {
   if (op == OP_TEMPERATURE) { temperature(); return; }
   if (op == OP_XTC) { xtc(); return; }
+  if (op == OP_MIROSTAT) { mirostat(); return; }
   if (!isWarper(op)) {
     // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
     // values, which a lazy threshold cannot express; switch to candidates first.

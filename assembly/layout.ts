@@ -63,6 +63,8 @@ export const P_XTC_THRESHOLD: i32 = 24;
 export const P_N_DRY: i32 = 25;        // DRY: how many (token, exponent) pairs this call
 export const P_DRY_MULTIPLIER: i32 = 26;
 export const P_DRY_BASE: i32 = 27;
+export const P_MIROSTAT: i32 = 28;     // mirostat version (1 or 2)
+export const P_MIROSTAT_MU: i32 = 29;  // the running mu, written by the caller each run
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;

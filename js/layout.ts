@@ -55,6 +55,8 @@ export const P_XTC_THRESHOLD = 24;
 export const P_N_DRY = 25;
 export const P_DRY_MULTIPLIER = 26;
 export const P_DRY_BASE = 27;
+export const P_MIROSTAT = 28;
+export const P_MIROSTAT_MU = 29;
 
 export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
@@ -79,6 +81,7 @@ export const OP_ETA = 15;
 export const OP_SUPPRESS = 16;
 export const OP_DRY = 17;
 export const OP_XTC = 18;
+export const OP_MIROSTAT = 19;
 
 export const FLAG_SAMPLE = 1;
 export const FLAG_PROBS = 2;

@@ -2,7 +2,7 @@
 import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
 import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
-  OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
+  OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_MIROSTAT, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
   OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P, OP_XTC,
 } from "./layout.js";
 
@@ -10,7 +10,7 @@ import {
 export type TransformName =
   | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
   | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
-  | "epsilonCutoff" | "etaCutoff" | "xtc" | "dry";
+  | "epsilonCutoff" | "etaCutoff" | "xtc" | "dry" | "mirostat";
 
 export const OP_OF: Readonly<Record<TransformName, number>> = {
   repetitionPenalty: OP_REPETITION,
@@ -30,6 +30,7 @@ export const OP_OF: Readonly<Record<TransformName, number>> = {
   etaCutoff: OP_ETA,
   xtc: OP_XTC,
   dry: OP_DRY,
+  mirostat: OP_MIROSTAT,
 };
 
 /**
@@ -38,7 +39,7 @@ export const OP_OF: Readonly<Record<TransformName, number>> = {
  */
 export const HF_ORDER: readonly TransformName[] = [
   "repetitionPenalty", "presencePenalty", "frequencyPenalty", "dry", "noRepeatNgramSize", "badWordsIds", "logitBias",
-  "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "xtc",
+  "allowedTokens", "temperature", "topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "xtc", "mirostat",
 ];
 
 /**
@@ -48,10 +49,12 @@ export const HF_ORDER: readonly TransformName[] = [
 export const LLAMA_ORDER: readonly TransformName[] = [
   "logitBias", "allowedTokens", "badWordsIds", "noRepeatNgramSize", "repetitionPenalty", "frequencyPenalty",
   "presencePenalty", "dry", "topNSigma", "topK", "typicalP", "topP", "minP", "epsilonCutoff", "etaCutoff", "xtc", "temperature",
+  "mirostat",
 ];
 
 /** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
 export interface XtcOptions { probability: number; threshold?: number }
+/** llama.cpp's mirostat (v1 with m = 100, or v2): target surprise tau, learning rate eta; mu starts at 2 * tau. */
 export interface MirostatOptions { version: 1 | 2; tau: number; eta: number }
 /** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
 export interface DynamicTemperatureOptions { range: number; exponent?: number }
@@ -119,6 +122,7 @@ export interface Resolved {
   xtcThreshold: number;
   /** dry, resolved (breakers mapped); null = off. */
   dry: DryResolved | null;
+  mirostat: MirostatOptions | null;
 }
 
 const KNOWN = new Set([
@@ -128,6 +132,14 @@ const KNOWN = new Set([
 ]);
 
 const MAX_VOCAB = 1 << 20;
+
+/** The transforms mirostat replaces. */
+const TRUNCATIONS: TransformName[] = ["topNSigma", "topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "xtc"];
+
+/** Mirostat's update after a draw: mu -= eta * (surprise - tau), the surprise in bits (IEEE arithmetic only). */
+export function nextMu(m: MirostatOptions, mu: number, logprob: number): number {
+  return mu - m.eta * (-logprob / Math.LN2 - m.tau);
+}
 
 function randomSeed(): number {
   const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
@@ -204,11 +216,15 @@ function checkOrder(v: unknown): { order: readonly TransformName[]; exactTopK: b
   return { order: v as TransformName[], exactTopK: false };
 }
 
-function rejectPlanned(o: SamplerOptions): void {
-  const on: [string, boolean][] = [["mirostat", o.mirostat !== undefined]];
-  for (const [name, enabled] of on) {
-    if (enabled) throw new RangeError(`${name} is not supported by this version of llm-sampler yet; leave it off`);
-  }
+function checkMirostat(v: unknown): MirostatOptions | null {
+  if (v === undefined) return null;
+  const m = plainObject("mirostat", v, ["version", "tau", "eta"]);
+  if (m.version !== 1 && m.version !== 2) throw rangeError("mirostat.version", "1 or 2", m.version);
+  return {
+    version: m.version,
+    tau: inRange("mirostat.tau", m.tau ?? 5, 5, 0, Infinity, false, true),
+    eta: inRange("mirostat.eta", m.eta ?? 0.1, 0.1, 0, Infinity, false, true),
+  };
 }
 
 function plainObject(name: string, v: unknown, keys: string[]): Record<string, unknown> {
@@ -241,7 +257,6 @@ export function resolveOptions(o: SamplerOptions): Resolved {
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown option ${show(k)}`);
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
   const vocabSize = integer("vocabSize", o.vocabSize, 1, MAX_VOCAB);
-  rejectPlanned(o);
   const r: Resolved = {
     vocabSize,
     seed: o.seed === undefined ? randomSeed() : checkSeed("seed", o.seed),
@@ -266,7 +281,17 @@ export function resolveOptions(o: SamplerOptions): Resolved {
     ...checkDynamic(o.dynamicTemperature),
     ...checkXtc(o.xtc),
     dry: resolveDry(o.dry, vocabSize),
+    mirostat: checkMirostat(o.mirostat),
   };
+  if (r.mirostat) {
+    // llama.cpp: mirostat replaces the truncation samplers (and uses the plain temperature)
+    const replaced = enabledTransforms(r).filter((t) => TRUNCATIONS.includes(t));
+    if (r.dynRange > 0) replaced.push("dynamicTemperature" as TransformName);
+    if (replaced.length > 0) throw new RangeError(`mirostat replaces the truncation samplers; leave ${replaced.join(", ")} at their neutral values`);
+    if (Array.isArray(o.order) && o.order[o.order.length - 1] !== "mirostat") {
+      throw rangeError("order", 'a list ending with "mirostat" when mirostat is on', o.order);
+    }
+  }
   const missing = enabledTransforms(r).filter((t) => !r.order.includes(t));
   if (missing.length > 0) throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
   return r;
@@ -292,6 +317,7 @@ export function enabledTransforms(r: Resolved): TransformName[] {
     etaCutoff: r.etaCutoff > 0,
     xtc: r.xtcProbability > 0,
     dry: r.dry !== null,
+    mirostat: r.mirostat !== null,
   };
   return (Object.keys(on) as TransformName[]).filter((k) => on[k]);
 }

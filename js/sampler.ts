@@ -8,10 +8,11 @@ import {
   ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
   P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
   P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
-  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_DRY_MULTIPLIER, P_DRY_BASE,
+  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT,
+  P_MIROSTAT_MU,
   R_LOGPROB, R_N_TOP, Views, type EngineExports,
 } from "./layout.js";
-import { checkMask, checkSeed, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
+import { checkMask, checkSeed, nextMu, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
 
 export interface TopLogprob {
   token: number;
@@ -31,6 +32,8 @@ export interface Sampler {
   setAllowedTokens(mask: Uint32Array | null): void;
   /** A sequence to decode: its tokens, EOS / stop / length control and streaming text. */
   generation(options?: GenerationOptions): Generation;
+  /** Mirostat's running mu for sample() calls (each generation keeps its own); NaN without mirostat. */
+  readonly mirostatMu: number;
 }
 
 /** One draw with its log-probability and the top log-probabilities of the same distribution. */
@@ -44,6 +47,7 @@ export class SamplerImpl implements Sampler {
   readonly vocabSize: number;
   private readonly views: Views;
   private readonly lists: ContextLists;
+  private mu: number;
 
   constructor(private readonly ex: EngineExports, private readonly opts: Resolved) {
     this.vocabSize = opts.vocabSize;
@@ -51,6 +55,22 @@ export class SamplerImpl implements Sampler {
     this.lists = new ContextLists(opts.vocabSize);
     this.writeOptions();
     ex.seedRandom(opts.seed);
+    this.mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
+  }
+
+  get mirostatMu(): number {
+    return this.mu;
+  }
+
+  /** Runs a draw; with mirostat, from the sampler's mu, which the drawn token's surprise then updates. */
+  private draw(name?: string): number {
+    const m = this.opts.mirostat;
+    if (!m) return this.check(this.ex.run(FLAG_SAMPLE), name);
+    const v = this.views.fresh();
+    v.params[P_MIROSTAT_MU] = this.mu;
+    const token = this.check(this.ex.run(FLAG_SAMPLE | FLAG_LOGPROB), name);
+    this.mu = nextMu(m, this.mu, v.result[R_LOGPROB]!);
+    return token;
   }
 
   get logits(): Float32Array {
@@ -59,7 +79,7 @@ export class SamplerImpl implements Sampler {
 
   sample(logits?: Float32Array, context?: ArrayLike<number>): number {
     this.load(logits, context);
-    return this.check(this.ex.run(FLAG_SAMPLE));
+    return this.draw();
   }
 
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
@@ -114,24 +134,27 @@ export class SamplerImpl implements Sampler {
       contexts.forEach((c, i) => this.lists.validate(c, `contexts[${i}]`));
     }
     const out = new Int32Array(batch);
-    const state = this.ex.rngState(), xtcState = this.ex.xtcState();
+    const state = this.ex.rngState(), xtcState = this.ex.xtcState(), mu = this.mu;
     const dst = this.views.fresh().logits;
     try {
       for (let b = 0; b < batch; b++) {
         dst.set(rows.subarray(b * v, (b + 1) * v));
         this.lists.write(contexts?.[b], this.opts, this.views);
-        out[b] = this.check(this.ex.run(FLAG_SAMPLE), `rows[${b}]`);
+        out[b] = this.draw(`rows[${b}]`);
       }
     } catch (e) {
       this.ex.setRngState(state); // a failed batch draws nothing
       this.ex.setXtcState(xtcState);
+      this.mu = mu;
       throw e;
     }
     return out;
   }
 
+  /** Restarts the random streams (and mirostat's mu, as llama.cpp's reset does). */
   reseed(seed: number): void {
     this.ex.seedRandom(checkSeed("seed", seed));
+    if (this.opts.mirostat) this.mu = 2 * this.opts.mirostat.tau;
   }
 
   setAllowedTokens(mask: Uint32Array | null): void {
@@ -147,7 +170,9 @@ export class SamplerImpl implements Sampler {
   private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
     this.checkLogits(logits);
     this.lists.validate(context, "context");
-    this.lists.write(context, this.opts, this.copyLogits(logits));
+    const v = this.copyLogits(logits);
+    this.lists.write(context, this.opts, v);
+    v.params[P_MIROSTAT_MU] = this.mu;
   }
 
   private checkLogits(logits: Float32Array | undefined): void {
@@ -206,6 +231,7 @@ export class SamplerImpl implements Sampler {
     p[P_XTC_THRESHOLD] = o.xtcThreshold;
     p[P_DRY_MULTIPLIER] = o.dry?.multiplier ?? 0;
     p[P_DRY_BASE] = o.dry?.base ?? 1;
+    p[P_MIROSTAT] = o.mirostat?.version ?? 0;
     let k = 0;
     v.bias.fill(0);
     for (const [t, b] of o.logitBias) {

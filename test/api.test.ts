@@ -153,6 +153,34 @@ describe("sampler surface", () => {
     expect(defaults.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])[0]).toBeCloseTo(0.2, 5);
   });
 
+  it("mirostat: mu starts at 2 tau and moves by eta * (surprise - tau) after each draw; generations keep their own", async () => {
+    for (const version of [1, 2] as const) {
+      const o = { vocabSize: V, seed: 3, mirostat: { version, tau: 3, eta: 0.2 } };
+      const s = await createSampler(o);
+      expect(s.mirostatMu).toBe(6);
+      let mu = 6;
+      for (let i = 0; i < 30; i++) {
+        const p = s.probs(logits);
+        const t = s.sample(logits);
+        expect(p[t]!).toBeGreaterThan(0);
+        mu = mu - 0.2 * (-Math.log2(p[t]!) - 3);
+        expect(Math.abs(s.mirostatMu - mu)).toBeLessThan(1e-4);
+      }
+      s.reseed(3);
+      expect(s.mirostatMu).toBe(6);
+      // a generation has its own mu: the same tokens as a fresh sampler's sample() calls
+      const g = (await createSampler(o)).generation();
+      const twin = await createSampler(o);
+      for (let i = 0; i < 30; i++) expect(g.step(logits).token).toBe(twin.sample(logits));
+    }
+  });
+
+  it("mirostat v2 by hand: tau 1.5 starts at mu 3, keeping p >= 2^-3", async () => {
+    const s = await createSampler({ vocabSize: 4, mirostat: { version: 2, tau: 1.5, eta: 0.1 } });
+    const p = s.probs(Float32Array.from([0.5, 0.3, 0.15, 0.05], Math.log));
+    [0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95, 0].forEach((x, i) => expect(Math.abs(p[i]! - x)).toBeLessThan(1e-6));
+  });
+
   it("sampleBatch equals one sample() per row", async () => {
     const a = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });
     const b = await createSampler({ vocabSize: V, seed: 8, topK: 20, repetitionPenalty: 1.2 });

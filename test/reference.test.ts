@@ -43,6 +43,7 @@ const optionsArb = fc.record({
   dynRange: opt(dbl(0.1, 1.5)),
   dynExponent: opt(dbl(0.2, 3)),
   xtcThreshold: opt(dbl(0.02, 0.6)),
+  mirostat: fc.option(fc.record({ version: fc.constantFrom<1 | 2>(1, 2), tau: dbl(0.5, 8), eta: dbl(0.01, 0.5) }), { nil: undefined, freq: 6 }),
   dry: opt(fc.record({
     multiplier: dbl(0.1, 2).map((m) => m + 0.000317),
     base: dbl(1, 3),
@@ -94,6 +95,14 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
       sequenceBreakers: o.dry.breakers.map((b) => b.map((t) => t % V)),
     },
   };
+  if (o.mirostat) {
+    // mirostat replaces the truncations (llama.cpp), and comes last in a custom order
+    for (const k of ["topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topNSigma", "xtc", "dynamicTemperature"] as const) {
+      delete (shared as Record<string, unknown>)[k];
+    }
+    Object.assign(shared, { mirostat: o.mirostat });
+    if (Array.isArray(shared.order)) shared.order = [...shared.order.filter((t) => t !== "mirostat"), "mirostat"];
+  }
   const defined = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined));
   return {
     engine: { vocabSize: V, seed: 7, ...defined, ...(logitBias ? { logitBias } : {}) },

@@ -4,8 +4,10 @@
 import { HF_ORDER, LLAMA_ORDER, type SamplerOptions, type TransformName } from "../js/options.js";
 
 /** The sampler options the reference understands (the logit bias as a Map). */
-export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias" | "mirostat"> & {
+export type RefOptions = Omit<SamplerOptions, "vocabSize" | "seed" | "logitBias"> & {
   logitBias?: Map<number, number>;
+  /** Mirostat's running mu (default: 2 * tau, its start). */
+  mirostatMu?: number;
 };
 
 export class AllRemovedError extends Error {}
@@ -102,6 +104,28 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
     case "frequencyPenalty":
       for (const [t, c] of windowCounts(context, o.penaltyLastN ?? -1)) s[t] = f32(s[t]! - (o.frequencyPenalty ?? 0) * c);
       return;
+    case "mirostat": {
+      const m = o.mirostat!;
+      const mu = o.mirostatMu ?? 2 * m.tau;
+      const order = ranked(s), p = softmax(s);
+      if (m.version === 2) {
+        // keep the tokens whose surprise -log2(p) is at most mu; at least the best one
+        const keep = order.filter((i) => -Math.log2(p[i]!) <= mu);
+        return removeAllBut(s, keep.length > 0 ? keep : order.slice(0, 1));
+      }
+      // v1: Zipf exponent from the 100 most likely tokens, then the top k
+      const top = order.slice(0, 100);
+      let tb = 0, tt = 0;
+      for (let i = 0; i + 1 < top.length && i < 99; i++) {
+        const t = Math.log((i + 2) / (i + 1)), b = Math.log(p[top[i]!]! / p[top[i + 1]!]!);
+        tb += t * b;
+        tt += t * t;
+      }
+      const sHat = tb / tt, eps = sHat - 1;
+      let k = ((eps * 2 ** mu) / (1 - V ** -eps)) ** (1 / sHat);
+      k = !(k >= 1) ? 1 : Math.min(Math.floor(k), V);
+      return removeAllBut(s, order.slice(0, k));
+    }
     case "dry": {
       // llama.cpp's DRY, by brute force: for each earlier position, how long the context's ending repeats
       // ending there; the token that followed would extend it.
@@ -250,6 +274,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
     case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
     case "xtc": return (o.xtc?.probability ?? 0) > 0;
+    case "mirostat": return o.mirostat !== undefined;
     case "dry": return o.dry !== undefined && o.dry.multiplier !== 0 && o.dry.penaltyLastN !== 0;
   }
 }
