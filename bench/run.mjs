@@ -86,6 +86,11 @@ export const SCENARIOS = [
     options: { repetitionPenalty: 1.1, temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 },
     context: context256,
   },
+  // the llama.cpp-family samplers
+  { name: "DRY 0.8 (256 context)", options: { dry: { multiplier: 0.8 } }, context: context256 },
+  { name: "minP 0.05 + XTC 0.5", options: { minP: 0.05, xtc: { probability: 0.5, threshold: 0.1 } } },
+  { name: "dynamic temperature", options: { minP: 0.05, dynamicTemperature: { range: 0.5 } } },
+  { name: "mirostat v2", options: { mirostat: { version: 2, tau: 5, eta: 0.1 } } },
 ];
 
 /**

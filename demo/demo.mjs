@@ -11,9 +11,11 @@ const GENERATE = [
   ["greedy (it loops)", { temperature: 0 }],
   ["greedy, repetitionPenalty 1.5 + frequencyPenalty 0.5", { temperature: 0, repetitionPenalty: 1.5, frequencyPenalty: 0.5 }],
   ["greedy, noRepeatNgramSize 2", { temperature: 0, noRepeatNgramSize: 2 }],
+  ["greedy, DRY (multiplier 0.8)", { temperature: 0, dry: { multiplier: 0.8 } }],
   ["topK 10, temperature 0.9", { topK: 10, temperature: 0.9 }],
   ["topP 0.8", { topP: 0.8 }],
   ["minP 0.1, temperature 1.2", { minP: 0.1, temperature: 1.2 }],
+  ["mirostat v2 (tau 3)", { mirostat: { version: 2, tau: 3, eta: 0.1 } }],
 ];
 const PROMPTS = ["", "we are going to"];
 
