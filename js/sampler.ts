@@ -163,7 +163,7 @@ export class SamplerImpl implements Sampler {
       throw new RangeError('setAllowedTokens needs "allowedTokens" in the order option');
     }
     this.opts.allowedTokens = m;
-    this.writeOptions();
+    this.writeProgram(); // per step for grammar engines: the mask and the op list, nothing else
   }
 
   /** Validates, then copies the logits (unless they are this.logits) and writes the context lists. */
@@ -241,11 +241,17 @@ export class SamplerImpl implements Sampler {
       k++;
     }
     p[P_N_BIAS] = k;
+    this.writeProgram();
+  }
+
+  /** The allowed-token mask and the op list of the chain. */
+  private writeProgram(): void {
+    const o = this.opts, v = this.views.fresh();
     if (o.allowedTokens) v.mask.set(o.allowedTokens);
     const ops = program(o);
     if (ops.length > PROGRAM_SLOTS) throw new Error("llm-sampler: chain longer than the engine's program");
     v.program.set(ops);
-    p[P_N_OPS] = ops.length;
+    v.params[P_N_OPS] = ops.length;
   }
 }
 
