@@ -23,7 +23,9 @@ import {
   momentSq, gatherRange, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3, aboveCount0, aboveCount1,
   aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
 } from "./kernels";
-import { BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt } from "./select";
+import {
+  BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt, nthLargestF64,
+} from "./select";
 import { nextDouble, nextXtcDouble } from "./rng";
 
 export const OP_REPETITION: i32 = 1;
@@ -389,14 +391,37 @@ function candEntropy(z: f64): f64 {
   return h;
 }
 
+/**
+ * Top-k over the candidates: the k-th value by quickselect over a copy of the values (cheap single-array
+ * moves), then one compaction pass. Tokens tied with the k-th value all stay (HF), or with `exact` only
+ * the lowest ids among them, up to k (llama.cpp).
+ */
 function candTopK(k: i32, exact: bool): void {
   if (n <= k) return;
-  const j = wselect(n, BY_VALUE, <f64>k, true);
-  if (exact) { n = k; return; }
-  const kv = valAt(j); // HF: every token tied with the k-th stays
-  let m = k;
-  for (let i = k; i < n; i++) {
-    if (valAt(i) == kv) { swap(i, m); m++; }
+  const sc = ptr(F_CAND_K);
+  for (let i = 0; i < n; i++) store<f64>(sc + (<usize>i << 3), valAt(i));
+  const kv = nthLargestF64(sc, n, k - 1);
+  let above = 0, tied = 0;
+  for (let i = 0; i < n; i++) { const v = valAt(i); if (v > kv) above++; else if (v == kv) tied++; }
+  // with exact, the ties that fit: those with an id up to idCut
+  let idCut: u32 = u32.MAX_VALUE;
+  if (exact && above + tied > k) {
+    const room = k - above;
+    let t = 0;
+    for (let i = 0; i < n; i++) if (valAt(i) == kv) { store<f64>(sc + (<usize>t << 3), -<f64>idAt(i)); t++; }
+    idCut = <u32>(-nthLargestF64(sc, t, room - 1)); // the room-th smallest id
+  }
+  const pi = ptr(F_CAND_IDX), pv = ptr(F_CAND_VAL);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const v = valAt(i);
+    if (v > kv || (v == kv && idAt(i) <= idCut)) {
+      if (i != m) {
+        store<u32>(pi + (<usize>m << 2), idAt(i));
+        store<f64>(pv + (<usize>m << 3), v);
+      }
+      m++;
+    }
   }
   n = m;
 }

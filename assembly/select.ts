@@ -92,6 +92,29 @@ export function sortRange(lo: i32, hi: i32, order: i32): void {
   }
 }
 
+/** The r-th largest (0-based) of cnt f64 values at p, by quickselect; reorders them. */
+export function nthLargestF64(p: usize, cnt: i32, r: i32): f64 {
+  let a = 0, b = cnt - 1;
+  while (a < b) {
+    const pv = load<f64>(p + (<usize>(a + ((b - a) >> 1)) << 3));
+    let i = a, j = b;
+    while (i <= j) {
+      while (load<f64>(p + (<usize>i << 3)) > pv) i++;
+      while (load<f64>(p + (<usize>j << 3)) < pv) j--;
+      if (i <= j) {
+        const t = load<f64>(p + (<usize>i << 3));
+        store<f64>(p + (<usize>i << 3), load<f64>(p + (<usize>j << 3)));
+        store<f64>(p + (<usize>j << 3), t);
+        i++; j--;
+      }
+    }
+    if (r <= j) b = j;
+    else if (r >= i) a = i;
+    else break;
+  }
+  return load<f64>(p + (<usize>r << 3));
+}
+
 /** Keeps the candidates whose weight (used as a keep flag) is non-zero, in their current order; returns the new count. */
 export function compactByFlag(n: i32): i32 {
   let k = 0;
