@@ -24,7 +24,7 @@ import {
   aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
 } from "./kernels";
 import {
-  BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt, nthLargestF64,
+  BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt, nthLargest,
 } from "./select";
 import { nextDouble, nextXtcDouble } from "./rng";
 
@@ -281,29 +281,6 @@ function candProcessor(op: i32): void {
 
 @inline function floorThr(): f32 { return lo > LOWEST ? lo : LOWEST; }
 
-/** r-th largest (0-based) of cnt floats at p, by quickselect; reorders them. */
-function nthLargest(p: usize, cnt: i32, r: i32): f32 {
-  let a = 0, b = cnt - 1;
-  while (a < b) {
-    const pv = load<f32>(p + (<usize>(a + ((b - a) >> 1)) << 2));
-    let i = a, j = b;
-    while (i <= j) {
-      while (load<f32>(p + (<usize>i << 2)) > pv) i++;
-      while (load<f32>(p + (<usize>j << 2)) < pv) j--;
-      if (i <= j) {
-        const t = load<f32>(p + (<usize>i << 2));
-        store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>j << 2)));
-        store<f32>(p + (<usize>j << 2), t);
-        i++; j--;
-      }
-    }
-    if (r <= j) b = j;
-    else if (r >= i) a = i;
-    else break;
-  }
-  return load<f32>(p + (<usize>r << 2));
-}
-
 /**
  * A threshold expected to leave a little more than k tokens above it, from a strided sample of the
  * logits; each retry aims 4x wider, and the last gives the floor (every kept token).
@@ -324,7 +301,7 @@ function estimateThreshold(k: i32, attempt: i32): f32 {
   const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
   const r = want / <i64>stride;
   if (r >= <i64>cnt) return floor;
-  return r < 16 ? nthLargestSmall(sp, cnt, <i32>r) : nthLargest(sp, cnt, <i32>r);
+  return r < 16 ? nthLargestSmall(sp, cnt, <i32>r) : nthLargest<f32>(sp, cnt, <i32>r);
 }
 
 /** r-th largest (0-based, r < 16) of cnt floats, keeping a sorted top list: most values fail one compare. */
@@ -400,7 +377,7 @@ function candTopK(k: i32, exact: bool): void {
   if (n <= k) return;
   const sc = ptr(F_CAND_K);
   for (let i = 0; i < n; i++) store<f64>(sc + (<usize>i << 3), valAt(i));
-  const kv = nthLargestF64(sc, n, k - 1);
+  const kv = nthLargest<f64>(sc, n, k - 1);
   let above = 0, tied = 0;
   for (let i = 0; i < n; i++) { const v = valAt(i); if (v > kv) above++; else if (v == kv) tied++; }
   // with exact, the ties that fit: those with an id up to idCut
@@ -409,7 +386,7 @@ function candTopK(k: i32, exact: bool): void {
     const room = k - above;
     let t = 0;
     for (let i = 0; i < n; i++) if (valAt(i) == kv) { store<f64>(sc + (<usize>t << 3), -<f64>idAt(i)); t++; }
-    idCut = <u32>(-nthLargestF64(sc, t, room - 1)); // the room-th smallest id
+    idCut = <u32>(-nthLargest<f64>(sc, t, room - 1)); // the room-th smallest id
   }
   const pi = ptr(F_CAND_IDX), pv = ptr(F_CAND_VAL);
   let m = 0;

@@ -92,19 +92,20 @@ export function sortRange(lo: i32, hi: i32, order: i32): void {
   }
 }
 
-/** The r-th largest (0-based) of cnt f64 values at p, by quickselect; reorders them. */
-export function nthLargestF64(p: usize, cnt: i32, r: i32): f64 {
+/** The r-th largest (0-based) of cnt values of type T (f32 or f64) at p, by quickselect; reorders them. */
+export function nthLargest<T>(p: usize, cnt: i32, r: i32): T {
+  const sh: usize = sizeof<T>() == 8 ? 3 : 2;
   let a = 0, b = cnt - 1;
   while (a < b) {
-    const pv = load<f64>(p + (<usize>(a + ((b - a) >> 1)) << 3));
+    const pv = load<T>(p + (<usize>(a + ((b - a) >> 1)) << sh));
     let i = a, j = b;
     while (i <= j) {
-      while (load<f64>(p + (<usize>i << 3)) > pv) i++;
-      while (load<f64>(p + (<usize>j << 3)) < pv) j--;
+      while (load<T>(p + (<usize>i << sh)) > pv) i++;
+      while (load<T>(p + (<usize>j << sh)) < pv) j--;
       if (i <= j) {
-        const t = load<f64>(p + (<usize>i << 3));
-        store<f64>(p + (<usize>i << 3), load<f64>(p + (<usize>j << 3)));
-        store<f64>(p + (<usize>j << 3), t);
+        const t = load<T>(p + (<usize>i << sh));
+        store<T>(p + (<usize>i << sh), load<T>(p + (<usize>j << sh)));
+        store<T>(p + (<usize>j << sh), t);
         i++; j--;
       }
     }
@@ -112,7 +113,7 @@ export function nthLargestF64(p: usize, cnt: i32, r: i32): f64 {
     else if (r >= i) a = i;
     else break;
   }
-  return load<f64>(p + (<usize>r << 3));
+  return load<T>(p + (<usize>r << sh));
 }
 
 /** Keeps the candidates whose weight (used as a keep flag) is non-zero, in their current order; returns the new count. */
