@@ -695,14 +695,15 @@ function xtc(): void {
   const prob = param(P_XTC_PROBABILITY), thr = param(P_XTC_THRESHOLD);
   if (prob <= 0 || thr > 0.5) return;
   if (dense) { ensureMax(); if (err) return; }
-  if (keptCount() < 2) return;
+  const kept = keptCount();
+  if (kept < 2) return;
   if (nextXtcDouble(!(runFlags & FLAG_SAMPLE)) > prob) return;
   // The tokens at or above the threshold become candidates (at most 1 / threshold of them).
   if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
     const t = <f32>(<f64>mx + (Math.log(thr) + Math.log(z)) / s);
     const c = gather(wPtr, vpad, max(t, floorThr()), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
-    if (c < 2 || keptCount() - (c - 1) < minKeep()) return;
+    if (c < 2 || kept - (c - 1) < minKeep()) return;
     let last = 0; // the least likely of them: lowest logit, then highest id
     for (let i = 1; i < c; i++) if (valAt(i) < valAt(last) || (valAt(i) == valAt(last) && idAt(i) > idAt(last))) last = i;
     for (let i = 0; i < c; i++) if (i != last) patch(idAt(i), -Infinity);

@@ -2,7 +2,7 @@
 // Hugging Face `generation_config.json` object, turned into this library's options. What a dialect
 // rejects is rejected here too, with an error that names the parameter (in that dialect's spelling).
 import type { BeamSearchOptions } from "./beam.js";
-import { integer, number, rangeError, show, typeError } from "./errors.js";
+import { inRange, integer, number, rangeError, show, typeError } from "./errors.js";
 import type { GenerationOptions } from "./generation.js";
 import type { SamplerOptions } from "./options.js";
 
@@ -44,10 +44,9 @@ const OPENAI_SAMPLING = new Set([
   "max_completion_tokens", "n", "logprobs", "top_logprobs",
 ]);
 
+/** In [lo, hi], both ends closed (callers pass only values that are present). */
 function inClosed(name: string, v: unknown, lo: number, hi: number): number {
-  const x = number(name, v);
-  if (!(x >= lo && x <= hi)) throw rangeError(name, `in [${lo}, ${hi}]`, v);
-  return x;
+  return inRange(name, v, NaN, lo, hi, false, false);
 }
 
 /** OpenAI request parameters (null = the default) to sampler and generation options. */

@@ -3,7 +3,7 @@
 // allowed length). Sequence breakers (tokens that start a restart sequence) bound how far back a
 // repetition may reach. Here: the options, the breakers, and the (token, exponent) list for a context;
 // wasm computes the powers and patches the logits.
-import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
+import { integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
 
 export interface DryOptions {
   /** 0 = off. */
@@ -43,9 +43,7 @@ const MAX_BREAKER_CHARS = 40;
 /** Validates `dry` and maps its breakers; null when DRY is off. */
 export function resolveDry(v: unknown, vocab: number): DryResolved | null {
   if (v === undefined) return null;
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError("dry", "an object", v);
-  const d = v as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!KNOWN.includes(k)) throw new TypeError(`unknown option dry.${k}`);
+  const d = plainObject("dry", v, KNOWN);
   if (d.multiplier === undefined) throw new TypeError("dry.multiplier is required");
   const multiplier = number("dry.multiplier", d.multiplier);
   if (!(multiplier >= 0 && Number.isFinite(multiplier))) throw rangeError("dry.multiplier", "a finite number >= 0", d.multiplier);

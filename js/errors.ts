@@ -48,3 +48,19 @@ export function tokenId(name: string, v: unknown, vocab: number): number {
   }
   return v;
 }
+
+/** In [lo, hi] with each end open or closed as the rule says, e.g. "(0, 1]". */
+export function inRange(name: string, v: unknown, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): number {
+  if (v === undefined) return dflt;
+  const x = number(name, v);
+  const ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+  if (!ok) throw rangeError(name, `in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`, v);
+  return x;
+}
+
+/** An object with no keys but `keys`, or an error naming the option (`unknown option xtc.thresh`). */
+export function plainObject(name: string, v: unknown, keys: string[]): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
+  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new TypeError(`unknown option ${name}.${k}`);
+  return v as Record<string, unknown>;
+}

@@ -1,6 +1,6 @@
 // Sampler options: validation (every bad value gets an error naming it) and the chain program.
 import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
-import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
+import { inRange, integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
   OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_MIROSTAT, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_NGRAM_BANS,
   OP_PRESENCE, OP_REPETITION, OP_SUPPRESS, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P, OP_TYPICAL_P, OP_XTC,
@@ -147,15 +147,6 @@ function randomSeed(): number {
   return Math.floor(Math.random() * 0x100000000) >>> 0;
 }
 
-/** In [lo, hi] with each end open or closed as the rule says, e.g. "(0, 1]". */
-function inRange(name: string, v: unknown, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): number {
-  if (v === undefined) return dflt;
-  const x = number(name, v);
-  const ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
-  if (!ok) throw rangeError(name, `in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`, v);
-  return x;
-}
-
 function finite(name: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   const x = number(name, v);
@@ -225,12 +216,6 @@ function checkMirostat(v: unknown): MirostatOptions | null {
     tau: inRange("mirostat.tau", m.tau ?? 5, 5, 0, Infinity, false, true),
     eta: inRange("mirostat.eta", m.eta ?? 0.1, 0.1, 0, Infinity, false, true),
   };
-}
-
-function plainObject(name: string, v: unknown, keys: string[]): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
-  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new TypeError(`unknown option ${name}.${k}`);
-  return v as Record<string, unknown>;
 }
 
 function checkDynamic(v: unknown): { dynRange: number; dynExponent: number } {
