@@ -27,6 +27,7 @@ import {
   BY_VALUE, BY_KEY, BY_ID, wselect, sortRange, compactByFlag, argBest, swap, idAt, valAt, wAt, keyAt, nthLargest,
 } from "./select";
 import { nextDouble, nextXtcDouble } from "./rng";
+import { powPos } from "./math";
 
 export const OP_REPETITION: i32 = 1;
 export const OP_PRESENCE: i32 = 2;
@@ -174,7 +175,7 @@ function dryPenalty(e: u32): f64 {
     const cap = Math.floor(88.7228391 / Math.log(base));
     if (x > cap) x = cap;
   }
-  return param(P_DRY_MULTIPLIER) * Math.pow(base, x);
+  return param(P_DRY_MULTIPLIER) * powPos(base, x);
 }
 
 function denseProcessor(op: i32): void {
@@ -681,7 +682,7 @@ function temperature(): void {
     h = candEntropy(candExp());
   }
   const lo2 = max(0.0, t - range), hi2 = t + range;
-  const dyn = lo2 + (hi2 - lo2) * Math.pow(h / Math.log(<f64>kept), param(P_DYN_EXPONENT));
+  const dyn = lo2 + (hi2 - lo2) * powPos(h / Math.log(<f64>kept), param(P_DYN_EXPONENT));
   if (dyn > 0) { s = s / dyn; return; }
   if (dense) denseTopK(1, true); else candTopK(1, true);
 }
@@ -743,7 +744,7 @@ function mirostat(): void {
       return;
     }
     const z = candExp();
-    const cut = Math.pow(2, -mu) * z;
+    const cut = powPos(2, -mu) * z;
     let c = 0;
     for (let i = 0; i < n; i++) { const k = wAt(i) >= cut ? 1 : 0; setW(i, k); c += k; }
     if (c == 0) { candTopK(1, true); return; }
@@ -769,7 +770,7 @@ function mirostat(): void {
   }
   const sHat = sumTB / sumTT;
   const epsHat = sHat - 1;
-  let k = Math.pow((epsHat * Math.pow(2, mu)) / (1 - Math.pow(<f64>vocab, -epsHat)), 1 / sHat);
+  let k = powPos((epsHat * powPos(2, mu)) / (1 - powPos(<f64>vocab, -epsHat)), 1 / sHat);
   if (!(k >= 1)) k = 1;
   if (k > <f64>vocab) k = <f64>vocab;
   if (dense) denseTopK(<i32>k, true); else candTopK(<i32>k, true);

@@ -4,10 +4,11 @@ export { run, beamRow } from "./chain";
 export { seedRandom, rngState, setRngState, xtcState, setXtcState } from "./rng";
 import { ptr, F_LOGITS, F_EXP } from "./layout";
 import { expPass } from "./kernels";
+import { powPos } from "./math";
 
 /** x ** y in wasm, so that length penalties round the same on every runtime. */
 export function powF64(x: f64, y: f64): f64 {
-  return Math.pow(x, y);
+  return powPos(x, y);
 }
 
 /** Benchmark floor: a 4-accumulator f32x4.pmax pass over the first n logits (n a multiple of 16). */
