@@ -42,6 +42,11 @@ export interface BeamSearch {
   /** Live beams (prompt + generated) whose next logits step() needs, in row order. */
   readonly sequences: number[][];
   /**
+   * The live beams' scores, in row order: running sums of their processed log-probabilities (Hugging Face's
+   * beam scores, before any length penalty). [0] before the first step.
+   */
+  readonly scores: readonly number[];
+  /**
    * sequences.length rows of vocabSize logits, row after row; omitted: the rows already written into
    * rowView(0 .. sequences.length - 1).
    */
@@ -75,7 +80,7 @@ interface Finished {
 class BeamSearchImpl implements BeamSearch {
   sequences: number[][];
   done = false;
-  private scores: number[] = [0];
+  scores: number[] = [0];
   private finished: Finished[] = [];
   private heuristicUnsatisfied = true;
   private readonly views: Views;

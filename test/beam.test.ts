@@ -74,6 +74,11 @@ describe("hand-worked cases", () => {
     expect(bs.sequences).toEqual([[2]]);
     bs.step(Float32Array.from([0.5, 0.3, 0.2], L));
     expect(bs.sequences).toEqual([[2, 0], [2, 1]]);
+    expect(bs.scores).toHaveLength(2);
+    expect(close(bs.scores[0]!, L(0.5)) && close(bs.scores[1]!, L(0.3))).toBe(true); // tolerance of close()
+    bs.step(Float32Array.from([0.1, 0.1, 0.8, 0.9, 0.05, 0.05], L));
+    expect(bs.sequences).toEqual([[2, 0, 2], [2, 1, 0]]); // 0.5 * 0.8 = 0.4 beats 0.3 * 0.9 = 0.27
+    expect(close(bs.scores[0]!, L(0.5) + L(0.8)) && close(bs.scores[1]!, L(0.3) + L(0.9))).toBe(true);
   });
 
   it("earlyStopping true stops as soon as numBeams hypotheses are finished", async () => {

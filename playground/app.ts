@@ -1,0 +1,365 @@
+// The playground page: the library itself, in the browser, on the data of data/ (served by
+// scripts/playground.mjs). Every number on the page comes from createSampler / createBeamSearch.
+import { createBeamSearch, createSampler, type Sampler, type SamplerOptions } from "llm-sampler";
+import { parseBigram } from "../demo/bigram-model.mjs";
+import type { BigramModel } from "../demo/bigram.mjs";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const ROWS = 20;
+
+/** The sliders: option name, label, range, step, neutral value (= off). */
+const CONTROLS = [
+  { key: "temperature", label: "temperature (0 = greedy)", min: 0, max: 2, step: 0.05, neutral: 1 },
+  { key: "topK", label: "topK (0 = off)", min: 0, max: 100, step: 1, neutral: 0 },
+  { key: "topP", label: "topP", min: 0.01, max: 1, step: 0.01, neutral: 1 },
+  { key: "minP", label: "minP", min: 0, max: 0.5, step: 0.005, neutral: 0 },
+  { key: "typicalP", label: "typicalP", min: 0.01, max: 1, step: 0.01, neutral: 1 },
+  { key: "repetitionPenalty", label: "repetitionPenalty", min: 1, max: 2, step: 0.05, neutral: 1 },
+  { key: "presencePenalty", label: "presencePenalty", min: 0, max: 2, step: 0.05, neutral: 0 },
+  { key: "frequencyPenalty", label: "frequencyPenalty", min: 0, max: 2, step: 0.05, neutral: 0 },
+] as const;
+type Key = (typeof CONTROLS)[number]["key"];
+
+interface Source {
+  id: string;
+  label: string;
+  vocab: string[];
+  /** The logits of the current context and the context's token ids (for the penalties). */
+  current(): { logits: Float32Array; context: number[] } | null;
+}
+
+let lm: BigramModel;
+let nwVocab: string[] = [];
+let nwIndex = new Map<string, number>();
+const nwLogits = new Map<string, Float32Array>();
+let nwItems: { file: string; context: string }[] = [];
+let source!: Source;
+let sampler: Sampler | null = null;
+let samplerKey = "";
+const neutral = new Map<number, Sampler>();
+let renderSeq = 0;
+let picked: number | null = null;
+
+const values: Record<Key, number> = Object.fromEntries(CONTROLS.map((c) => [c.key, c.neutral])) as Record<Key, number>;
+
+/** The sampler options of the controls: neutral values are left out. */
+function options(): Omit<SamplerOptions, "vocabSize"> {
+  const o: Record<string, unknown> = { seed: Number($<HTMLInputElement>("seed").value) >>> 0, order: $<HTMLSelectElement>("order").value };
+  for (const c of CONTROLS) if (values[c.key] !== c.neutral) o[c.key] = values[c.key];
+  return o as Omit<SamplerOptions, "vocabSize">;
+}
+
+async function fetchBytes(path: string): Promise<Uint8Array> {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+async function fetchText(path: string): Promise<string> {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.text();
+}
+
+function bigramSource(): Source {
+  return {
+    id: "bigram", label: "Bigram model: type words", vocab: lm.words,
+    current() {
+      const err = $("promptErr");
+      try {
+        const context = lm.encode($<HTMLInputElement>("prompt").value);
+        err.textContent = "";
+        const logits = lm.logits(context.length ? context[context.length - 1]! : 0, new Float32Array(lm.vocabSize));
+        return { logits, context };
+      } catch (e) {
+        err.textContent = (e as Error).message;
+        return null;
+      }
+    },
+  };
+}
+
+function nextWordSource(item: { file: string; context: string }): Source {
+  return {
+    id: item.file, label: `“${item.context} …” (72,546 words)`, vocab: nwVocab,
+    current() {
+      const logits = nwLogits.get(item.file)!;
+      const context = item.context.split(" ").map((w) => nwIndex.get(w)).filter((x): x is number => x !== undefined);
+      return { logits, context };
+    },
+  };
+}
+
+async function selectSource(id: string): Promise<void> {
+  if (id === "bigram") {
+    source = bigramSource();
+  } else {
+    const item = nwItems.find((x) => x.file === id)!;
+    if (!nwVocab.length) {
+      nwVocab = (await fetchText("data/next-word/vocab.txt")).split("\n").slice(0, 72546);
+      nwIndex = new Map(nwVocab.map((w, i) => [w, i]));
+    }
+    if (!nwLogits.has(id)) {
+      const b = await fetchBytes(`data/next-word/${id}`);
+      nwLogits.set(id, new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+    }
+    source = nextWordSource(item);
+  }
+  picked = null;
+  $("sampled").textContent = "";
+}
+
+/** The sampler for the current options and vocabulary, created again only when they change. */
+async function currentSampler(vocabSize: number): Promise<Sampler> {
+  const key = JSON.stringify([vocabSize, options()]);
+  if (sampler && key === samplerKey) return sampler;
+  const s = await createSampler({ vocabSize, ...options() });
+  sampler = s;
+  samplerKey = key;
+  return s;
+}
+
+async function neutralSampler(vocabSize: number): Promise<Sampler> {
+  let s = neutral.get(vocabSize);
+  if (!s) neutral.set(vocabSize, (s = await createSampler({ vocabSize })));
+  return s;
+}
+
+const pct = (p: number) => (p >= 0.0995 ? (100 * p).toFixed(1) : p >= 0.000995 ? (100 * p).toFixed(2) : p > 0 ? (100 * p).toPrecision(2) : "0") + "%";
+const entropy = (p: Float32Array) => { let h = 0; for (const x of p) if (x > 0) h -= x * Math.log(x); return h; };
+
+/** Top `n` token ids by probability, ties by lower id. */
+function topIds(p: Float32Array, n: number): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    if (ids.length < n || p[i]! > p[ids[ids.length - 1]!]!) {
+      let j = ids.length < n ? ids.length : n - 1;
+      ids[j] = i;
+      while (j > 0 && p[ids[j - 1]!]! < p[i]!) { ids[j] = ids[j - 1]!; ids[j - 1] = i; j--; }
+    }
+  }
+  return ids;
+}
+
+async function render(): Promise<void> {
+  const seq = ++renderSeq;
+  const cur = source.current();
+  const chart = $("chart");
+  if (!cur) { chart.replaceChildren(); $("summary").textContent = ""; return; }
+  const V = source.vocab.length;
+  const [s, base] = await Promise.all([currentSampler(V), neutralSampler(V)]);
+  if (seq !== renderSeq) return; // a newer render started while this one waited
+  const before = base.probs(cur.logits);
+  const after = s.probs(cur.logits, cur.context);
+  const top = topIds(before, ROWS);
+  const inTop = new Set(top);
+  const entered = topIds(after, ROWS).filter((t) => !inTop.has(t) && after[t]! > 0);
+  const rows = [...top, ...entered];
+  let kept = 0;
+  for (const x of after) if (x > 0) kept++;
+  const scale = Math.max(...rows.map((t) => Math.max(before[t]!, after[t]!)));
+  $("summary").textContent = `kept ${kept.toLocaleString("en-US")} of ${V.toLocaleString("en-US")} tokens · entropy ${entropy(before).toFixed(2)} → ${entropy(after).toFixed(2)} nats`;
+  chart.dataset.kept = String(kept);
+  chart.dataset.context = cur.context.join(",");
+  chart.replaceChildren(...rows.map((t, i) => {
+    const row = document.createElement("div");
+    row.className = "bar-row" + (after[t] === 0 ? " removed" : "") + (i >= top.length ? " entered" : "") + (t === picked ? " picked" : "");
+    row.dataset.token = String(t);
+    row.dataset.before = String(before[t]);
+    row.dataset.after = String(after[t]);
+    row.dataset.logit = String(cur.logits[t]);
+    const rank = document.createElement("span"); rank.className = "rank"; rank.textContent = i < top.length ? String(i + 1) : "↑";
+    const word = document.createElement("span"); word.className = "word"; word.textContent = source.vocab[t] ?? String(t);
+    const track = document.createElement("span"); track.className = "track";
+    const b = document.createElement("i"); b.className = "b"; b.style.width = `${(100 * before[t]!) / scale}%`;
+    const a = document.createElement("i"); a.className = "a"; a.style.width = `${(100 * after[t]!) / scale}%`;
+    track.append(b, a);
+    const p = document.createElement("span"); p.className = "pct"; p.textContent = after[t] === 0 ? "removed" : pct(after[t]!);
+    row.append(rank, word, track, p);
+    return row;
+  }));
+  chart.dataset.ready = String(seq);
+}
+
+/** Numbers on hover (and on tap, for phones). */
+function setupTooltip(): void {
+  const tip = $("tip"), chart = $("chart");
+  const show = (e: PointerEvent) => {
+    const row = (e.target as HTMLElement).closest<HTMLElement>(".bar-row");
+    chart.querySelectorAll(".hover").forEach((r) => r.classList.remove("hover"));
+    if (!row) { tip.style.display = "none"; return; }
+    row.classList.add("hover");
+    const t = Number(row.dataset.token), b = Number(row.dataset.before), a = Number(row.dataset.after);
+    tip.textContent = `“${source.vocab[t]}” (token ${t}) · logit ${Number(row.dataset.logit).toFixed(3)} · before ${pct(b)} · after ${a === 0 ? "removed" : pct(a)}`;
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(e.clientX + 12, window.innerWidth - tip.offsetWidth - 6)}px`;
+    tip.style.top = `${e.clientY + 14}px`;
+  };
+  chart.addEventListener("pointermove", show);
+  chart.addEventListener("pointerdown", show);
+  chart.addEventListener("pointerleave", () => { tip.style.display = "none"; chart.querySelectorAll(".hover").forEach((r) => r.classList.remove("hover")); });
+}
+
+function setupControls(): void {
+  const box = $("controls");
+  for (const c of CONTROLS) {
+    const wrap = document.createElement("div"); wrap.className = "ctl";
+    const label = document.createElement("label"); label.htmlFor = c.key; label.textContent = c.label;
+    const out = document.createElement("output"); out.id = `${c.key}Out`; out.textContent = String(c.neutral);
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", id: c.key, min: String(c.min), max: String(c.max), step: String(c.step), value: String(c.neutral) });
+    input.addEventListener("input", () => {
+      values[c.key] = Number(input.value);
+      out.textContent = input.value;
+      void render();
+    });
+    wrap.append(label, out, input);
+    box.append(wrap);
+  }
+  for (const id of ["seed", "order"]) $(id).addEventListener("input", () => void render());
+  $("prompt").addEventListener("input", () => void render());
+  $("source").addEventListener("change", async () => { await selectSource($<HTMLSelectElement>("source").value); await render(); });
+  $("reset").addEventListener("click", () => {
+    for (const c of CONTROLS) {
+      const input = $<HTMLInputElement>(c.key);
+      input.value = String(c.neutral);
+      input.dispatchEvent(new Event("input"));
+    }
+  });
+}
+
+async function sampleOne(): Promise<void> {
+  const cur = source.current();
+  if (!cur) return;
+  const s = await currentSampler(source.vocab.length);
+  const lp = s.topLogprobs(1, cur.logits, cur.context); // what the chosen token's probability is compared to
+  const t = s.sample(cur.logits, cur.context);
+  const p = s.probs(cur.logits, cur.context)[t]!;
+  picked = t;
+  const out = $("sampled");
+  out.dataset.token = String(t);
+  out.textContent = `sampled “${source.vocab[t]}” (token ${t}, p = ${pct(p)}; most likely: “${source.vocab[lp[0]!.token]}”)`;
+  if (source.id === "bigram") {
+    const input = $<HTMLInputElement>("prompt");
+    input.value = `${input.value.trim()} ${lm.words[t] === "</s>" ? "" : lm.words[t]}`.trim();
+  }
+  await render();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const busy = (on: boolean) => { for (const id of ["generate", "beam"]) $<HTMLButtonElement>(id).disabled = on; };
+
+async function generate(): Promise<void> {
+  const out = $("genOut");
+  let prompt: number[];
+  try { prompt = lm.encode($<HTMLInputElement>("prompt").value); } catch (e) { out.textContent = (e as Error).message; return; }
+  busy(true);
+  out.dataset.done = "false";
+  out.replaceChildren();
+  const head = document.createElement("span"); head.className = "prompt"; head.textContent = lm.decode(prompt).trim();
+  const body = document.createElement("span"); body.id = "genText";
+  out.append(head, body);
+  try {
+    // a fresh sampler: the same settings and seed always give the same text
+    const s = await createSampler({ vocabSize: lm.vocabSize, ...options() });
+    const stop = $<HTMLInputElement>("stop").value.trim();
+    const g = s.generation({
+      prompt, maxNewTokens: Math.max(1, Number($<HTMLInputElement>("maxLen").value) | 0), eosTokenId: lm.eos,
+      stop: stop ? [` ${stop}`] : [], decode: (ids) => lm.decode(ids),
+    });
+    let prev = prompt.length ? prompt[prompt.length - 1]! : 0;
+    while (!g.done) {
+      lm.logits(prev, s.logits); // the model writes into wasm memory
+      const step = g.step();
+      body.textContent += step.text; // streamed: held back only while it may still become the stop string
+      prev = step.token;
+      await sleep(25);
+    }
+    const reason = document.createElement("div"); reason.className = "reason";
+    reason.textContent = `[${g.finishReason}] ${g.tokens.length} words`;
+    out.append(reason);
+    out.dataset.finish = String(g.finishReason);
+  } finally {
+    out.dataset.done = "true";
+    busy(false);
+  }
+}
+
+async function beam(): Promise<void> {
+  const table = $("beamSteps");
+  let prompt: number[];
+  try { prompt = lm.encode($<HTMLInputElement>("prompt").value); } catch (e) { table.textContent = (e as Error).message; return; }
+  busy(true);
+  table.dataset.done = "false";
+  const numBeams = Math.min(16, Math.max(1, Number($<HTMLInputElement>("numBeams").value) | 0));
+  const maxNewTokens = Math.min(30, Math.max(1, Number($<HTMLInputElement>("beamLen").value) | 0));
+  const rep = values.repetitionPenalty;
+  try {
+    const bs = await createBeamSearch({
+      vocabSize: lm.vocabSize, numBeams, maxNewTokens, prompt, eosTokenId: lm.eos,
+      lengthPenalty: Number($<HTMLInputElement>("lengthPenalty").value) || 0, numReturnSequences: numBeams,
+      ...(rep !== 1 ? { repetitionPenalty: rep } : {}),
+    });
+    table.innerHTML = "<thead><tr><th class=num>step</th><th>live beams (best first)</th><th class=num>score</th></tr></thead>";
+    const tbody = document.createElement("tbody");
+    table.append(tbody);
+    const words = (seq: number[]) => lm.decode(seq.slice(prompt.length)).trim() || "(start)";
+    for (let step = 1; !bs.done; step++) {
+      for (let r = 0; r < bs.sequences.length; r++) {
+        const seq = bs.sequences[r]!;
+        lm.logits(seq.length ? seq[seq.length - 1]! : 0, bs.rowView(r)); // rows written straight into wasm memory
+      }
+      bs.step();
+      const tr = document.createElement("tr");
+      tr.className = "beam-step";
+      const n = document.createElement("td"); n.className = "num"; n.textContent = String(step);
+      const b = document.createElement("td"); b.className = "beams";
+      const sc = document.createElement("td"); sc.className = "num";
+      bs.sequences.forEach((seq, r) => {
+        const d = document.createElement("div"); d.textContent = words(seq); b.append(d);
+        const e = document.createElement("div"); e.textContent = bs.scores[r]!.toFixed(3); sc.append(e);
+      });
+      if (!bs.sequences.length) b.textContent = "(all finished)";
+      tr.append(n, b, sc);
+      tbody.append(tr);
+      await sleep(150);
+    }
+    const tr = document.createElement("tr");
+    tr.innerHTML = "<th colspan=3>finished, best first (score = sum of log-probabilities / length ^ lengthPenalty)</th>";
+    tbody.append(tr);
+    for (const r of bs.results) {
+      const row = document.createElement("tr"); row.className = "beam-result";
+      const a = document.createElement("td");
+      const b = document.createElement("td"); b.textContent = lm.decode(r.tokens).trim();
+      const c = document.createElement("td"); c.className = "num"; c.textContent = r.score.toFixed(3);
+      row.append(a, b, c);
+      tbody.append(row);
+    }
+  } finally {
+    table.dataset.done = "true";
+    busy(false);
+  }
+}
+
+async function main(): Promise<void> {
+  const [bin, vocabText, index] = await Promise.all([
+    fetchBytes("data/bigram-lm.bin"), fetchText("data/bigram-lm.vocab.txt"), fetchText("data/next-word/index.json"),
+  ]);
+  lm = parseBigram(bin, vocabText);
+  nwItems = (JSON.parse(index) as { items: { file: string; context: string }[] }).items;
+  const select = $<HTMLSelectElement>("source");
+  select.append(new Option("Bigram model: type words", "bigram"));
+  for (const item of nwItems) select.append(new Option(`“${item.context} …” (full distribution, 72,546 words)`, item.file));
+  setupControls();
+  setupTooltip();
+  $("sample").addEventListener("click", () => void sampleOne());
+  $("generate").addEventListener("click", () => void generate());
+  $("beam").addEventListener("click", () => void beam());
+  await selectSource("bigram");
+  await render();
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e: unknown) => {
+  document.body.dataset.error = String(e);
+  $("summary").textContent = `Could not start: ${String(e)}`;
+});
