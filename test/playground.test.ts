@@ -147,8 +147,8 @@ describe("playground", () => {
     await page.click("#beam");
     await page.waitForSelector("#beamSteps[data-done=true]", { timeout: 60_000 });
     const steps = await page.$$eval("tr.beam-step", (trs) => trs.map((tr) => ({
-      beams: [...tr.querySelectorAll("td.beams div")].map((d) => d.textContent),
-      scores: [...tr.querySelectorAll("td.num div")].map((d) => Number(d.textContent)),
+      beams: Array.from(tr.querySelectorAll("td.beams div")).map((d) => d.textContent),
+      scores: Array.from(tr.querySelectorAll("td.num div")).map((d) => Number(d.textContent)),
     })));
     expect(steps.length).toBeGreaterThanOrEqual(1);
     expect(steps[0]!.beams).toHaveLength(3);
