@@ -178,16 +178,47 @@ function dryPenalty(e: u32): f64 {
   return param(P_DRY_MULTIPLIER) * powPos(base, x);
 }
 
+/**
+ * A repetition, presence or frequency penalty on the dense logits: penalize() and patch() by hand with
+ * every pointer and parameter read once (a store to memory could alias them, so the compiler reloads
+ * them inside the loop otherwise). Contexts of hundreds of distinct tokens make this loop matter.
+ */
+function densePenalty(op: i32): void {
+  const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
+  const w = wPtr, stamps = ptr(F_STAMP), restore = ptr(F_RESTORE);
+  const tracked = w == ptr(F_LOGITS), ep = epoch;
+  const rep = param(P_REPETITION);
+  const shift = op == OP_PRESENCE ? param(P_PRESENCE) / s : 0;
+  const freq = param(P_FREQUENCY), sl = s;
+  let nr = nRestore;
+  for (let k = 0; k < np; k++) {
+    const e = pairs + (<usize>k << 3);
+    const t = load<u32>(e), c = load<u32>(e, 4);
+    if (c == 0) continue;
+    const a = w + (<usize>t << 2);
+    const x = load<f32>(a);
+    if (isNaN(x) || x == Infinity) { nRestore = nr; fail(ERR_INVALID_LOGIT, <i32>t, <f64>x); return; }
+    const xd = <f64>x;
+    // the same arithmetic as penalize(): f64, then one rounding to f32
+    const y = op == OP_REPETITION ? (xd > 0 ? xd / rep : xd * rep) : op == OP_PRESENCE ? xd - shift : xd - freq * <f64>c / sl;
+    if (tracked) {
+      const st = stamps + (<usize>t << 2);
+      if (load<u32>(st) != ep) {
+        store<u32>(st, ep);
+        const r = restore + (<usize>nr << 3);
+        store<u32>(r, t);
+        store<f32>(r, x, 4);
+        nr++;
+      }
+    }
+    store<f32>(a, <f32>y);
+  }
+  nRestore = nr;
+}
+
 function denseProcessor(op: i32): void {
   if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
-    const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
-    for (let k = 0; k < np; k++) {
-      const t = load<u32>(pairs + (<usize>k << 3)), c = load<u32>(pairs + (<usize>k << 3), 4);
-      if (c == 0) continue;
-      const x = current(t);
-      if (err) return;
-      patch(t, <f32>penalize(op, <f64>x, c));
-    }
+    densePenalty(op);
   } else if (op == OP_NGRAM_BANS || op == OP_BAD_WORDS || op == OP_SUPPRESS) {
     const base = banSegment(op);
     const nb = banCount(op);
@@ -289,38 +320,45 @@ function candProcessor(op: i32): void {
 function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
   if (vocab <= 4096 || attempt >= 3) return floor;
-  // one sampled token per 128, between 256 and SAMPLE_SLOTS: an estimate needs no more, and each
-  // strided load touches its own cache line
-  const slots = min(SAMPLE_SLOTS, max(256, vocab >> 7));
+  // one sampled token per 128, and at least 1,024 (small vocabularies need the density: with fewer, the
+  // estimate swings and gathers several times k); each strided load touches its own cache line
+  const slots = min(SAMPLE_SLOTS, max(1024, vocab >> 7));
   const stride = vocab / slots;
+  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
+  const r64 = want / <i64>stride;
+  if (r64 >= <i64>slots) return floor;
+  const r = <i32>r64;
+  if (r < 16) return sampledSmall(stride, slots, r, floor);
   const sp = ptr(F_SAMPLE);
   let cnt = 0;
   for (let j = 0; j < slots; j++) {
     const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
     if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
   }
-  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
-  const r = want / <i64>stride;
-  if (r >= <i64>cnt) return floor;
-  return r < 16 ? nthLargestSmall(sp, cnt, <i32>r) : nthLargest<f32>(sp, cnt, <i32>r);
+  return r >= cnt ? floor : nthLargest<f32>(sp, cnt, r);
 }
 
-/** r-th largest (0-based, r < 16) of cnt floats, keeping a sorted top list: most values fail one compare. */
-function nthLargestSmall(p: usize, cnt: i32, r: i32): f32 {
-  const top = ptr(F_SAMPLE) + (<usize>SAMPLE_SLOTS << 2); // the 16 floats after the sample
+/**
+ * The r-th largest (0-based, r < 16) of the strided sample's values at or above floor, found while
+ * sampling: a sorted list of the best r + 1 so far, which most values leave after one compare.
+ */
+function sampledSmall(stride: i32, slots: i32, r: i32, floor: f32): f32 {
+  const top = ptr(F_SAMPLE);
   let m = 0;
-  for (let i = 0; i < cnt; i++) {
-    const x = load<f32>(p + (<usize>i << 2));
-    if (m > r && x <= load<f32>(top + (<usize>r << 2))) continue;
-    let j = min(m, r);
-    while (j > 0 && load<f32>(top + (<usize>(j - 1) << 2)) < x) {
-      store<f32>(top + (<usize>j << 2), load<f32>(top + (<usize>(j - 1) << 2)));
-      j--;
+  let bar: f32 = -Infinity; // the list's last entry once it is full
+  for (let j = 0; j < slots; j++) {
+    const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
+    if (!(x >= floor) || (m > r && x <= bar)) continue;
+    let i = min(m, r);
+    while (i > 0 && load<f32>(top + (<usize>(i - 1) << 2)) < x) {
+      store<f32>(top + (<usize>i << 2), load<f32>(top + (<usize>(i - 1) << 2)));
+      i--;
     }
-    store<f32>(top + (<usize>j << 2), x);
+    store<f32>(top + (<usize>i << 2), x);
     if (m <= r) m++;
+    if (m > r) bar = load<f32>(top + (<usize>r << 2));
   }
-  return load<f32>(top + (<usize>r << 2));
+  return m > r ? bar : floor;
 }
 
 /** Gathers candidates so that, when at least k tokens are kept, all tokens tied with or above the k-th are in. */
