@@ -22,29 +22,49 @@ export class ContextLists {
   /** Throws before anything changes if an id is not a token of the vocabulary. */
   validate(context: ArrayLike<number> | undefined, name: string): void {
     if (context === undefined) return;
+    this.checkShape(context, name);
+    this.checkIds(context, name, 0, context.length);
+  }
+
+  private checkShape(context: ArrayLike<number>, name: string): void {
     if (typeof context !== "object" || context === null || typeof context.length !== "number") {
       throw new TypeError(`${name} must be an array of token ids, got ${String(context)}`);
     }
+  }
+
+  private checkIds(context: ArrayLike<number>, name: string, from: number, to: number): void {
     const v = this.vocab;
-    for (let i = 0; i < context.length; i++) {
+    for (let i = from; i < to; i++) {
       const t = context[i]!;
       // (t >>> 0) === t: a non-negative integer below 2^32, and false for NaN, fractions and non-numbers
       if (!((t >>> 0) === t && t < v)) tokenId(`${name}[${i}]`, t, v);
     }
   }
 
-  /** Fills the engine's pair and ban lists for `context` (validated) under options `r`. */
-  write(context: ArrayLike<number> | undefined, r: Resolved, views: Views): void {
+  /**
+   * Fills the engine's pair and ban lists for `context` under options `r`. With `name`, the context is
+   * validated here too (it throws before the lists are used, and the penalty window's ids are checked
+   * in the same loop that counts them); without, it must have been validated.
+   */
+  write(context: ArrayLike<number> | undefined, r: Resolved, views: Views, name?: string): void {
     const p = views.params;
     p[P_N_PAIRS] = 0;
     p[P_N_BAN_NGRAM] = 0;
     p[P_N_BAN_WORDS] = 0;
     p[P_N_SUPPRESS] = 0;
+    const penalties = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
+    if (name !== undefined && context !== undefined) {
+      this.checkShape(context, name);
+      if (penalties && context.length > 0) {
+        p[P_N_PAIRS] = this.windowPairs(context, r.penaltyLastN, views.pairs, name);
+      } else {
+        this.checkIds(context, name, 0, context.length);
+      }
+    } else if (penalties && context !== undefined && context.length > 0) {
+      p[P_N_PAIRS] = this.windowPairs(context, r.penaltyLastN, views.pairs);
+    }
     const len = context?.length ?? 0;
     p[P_N_DRY] = r.dry && len > 0 ? this.dry(context!, len, r, views) : 0;
-    if (r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0) {
-      p[P_N_PAIRS] = len === 0 ? 0 : this.windowPairs(context!, r.penaltyLastN, views.pairs);
-    }
     if (r.noRepeatNgramSize > 0 && len > 0) {
       p[P_N_BAN_NGRAM] = this.ngramBans(context!, r.noRepeatNgramSize, views.bans, 0);
     }
@@ -59,14 +79,30 @@ export class ContextLists {
     return this.dryScratch.penalties(context, len, r.dry!, views.dry);
   }
 
-  /** Distinct tokens of the last `lastN` ids (-1 = all) with their counts, as (token, count) pairs. */
-  windowPairs(context: ArrayLike<number>, lastN: number, out: Uint32Array): number {
+  /**
+   * Distinct tokens of the last `lastN` ids (-1 = all) with their counts, as (token, count) pairs. With
+   * `name`, every id of the context is validated: those before the window first, the window's while
+   * counting (on a bad id the counts are cleared before the error).
+   */
+  windowPairs(context: ArrayLike<number>, lastN: number, out: Uint32Array, name?: string): number {
     const start = lastN < 0 ? 0 : Math.max(0, context.length - lastN);
-    const counts = this.counts, distinct = this.distinct;
+    const counts = this.counts, distinct = this.distinct, v = this.vocab;
     let d = 0;
-    for (let i = start; i < context.length; i++) {
-      const t = context[i]!;
-      if (counts[t]!++ === 0) distinct[d++] = t;
+    if (name !== undefined) {
+      this.checkIds(context, name, 0, start);
+      for (let i = start; i < context.length; i++) {
+        const t = context[i]!;
+        if (!((t >>> 0) === t && t < v)) {
+          for (let k = 0; k < d; k++) counts[distinct[k]!] = 0;
+          tokenId(`${name}[${i}]`, t, v);
+        }
+        if (counts[t]!++ === 0) distinct[d++] = t;
+      }
+    } else {
+      for (let i = start; i < context.length; i++) {
+        const t = context[i]!;
+        if (counts[t]!++ === 0) distinct[d++] = t;
+      }
     }
     for (let k = 0; k < d; k++) {
       const t = distinct[k]!;

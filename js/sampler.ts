@@ -166,12 +166,12 @@ export class SamplerImpl implements Sampler {
     this.writeProgram(); // per step for grammar engines: the mask and the op list, nothing else
   }
 
-  /** Validates, then copies the logits (unless they are this.logits) and writes the context lists. */
+  /** Validates, writes the context lists, then copies the logits (unless they are this.logits). */
   private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
     this.checkLogits(logits);
-    this.lists.validate(context, "context");
+    // validates the context while writing its lists (engine scratch), before the logits are touched
+    this.lists.write(context, this.opts, this.views.fresh(), "context");
     const v = this.copyLogits(logits);
-    this.lists.write(context, this.opts, v);
     v.params[P_MIROSTAT_MU] = this.mu;
   }
 

@@ -135,6 +135,19 @@ describe("call errors leave the sampler as it was", () => {
     });
   }
 
+  it("a bad context id leaves sampler.logits untouched, inside or before the penalty window", async () => {
+    for (const penaltyLastN of [-1, 2]) {
+      const s = await createSampler({ ...o, penaltyLastN });
+      const t = await createSampler({ ...o, penaltyLastN });
+      s.logits.set(good);
+      const other = makeLogits(V, 3, "llm");
+      expect(() => s.sample(other, [1000, 1, 2])).toThrow(/context\[0\] must be a token id in \[0, 1000\), got 1000/);
+      expect(() => s.probs(other, [1, 2, 3, 4, -5])).toThrow(/context\[4\] must be a token id/);
+      expect(Array.from(s.logits)).toEqual(Array.from(good)); // the other logits were not copied in
+      for (let i = 0; i < 3; i++) expect(s.sample(undefined, [1, 2, 2, 1])).toBe(t.sample(good, [1, 2, 2, 1]));
+    }
+  });
+
   it("a failed call leaves sampler.logits as the caller wrote them", async () => {
     await fresh();
     const view = a.logits;
