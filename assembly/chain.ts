@@ -320,43 +320,59 @@ function candProcessor(op: i32): void {
 function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
   if (vocab <= 4096 || attempt >= 3) return floor;
-  // one sampled token per 128, and at least 1,024 (small vocabularies need the density: with fewer, the
-  // estimate swings and gathers several times k); each strided load touches its own cache line
-  const slots = min(SAMPLE_SLOTS, max(1024, vocab >> 7));
-  const stride = vocab / slots;
-  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled token stands for `stride` tokens
-  const r64 = want / <i64>stride;
-  if (r64 >= <i64>slots) return floor;
+  // The sample: SAMPLE_SLOTS / 16 runs of 16 consecutive logits spread evenly over the vocabulary. A run
+  // is one cache line, so the sample costs 64 memory reads, not 1,024 (single strided loads miss the
+  // cache one by one once the logits outgrow L2), and 1,024 values keep the estimate steady.
+  const runs = SAMPLE_SLOTS >> 4;
+  const step = (vocab / runs) & ~15; // >= 64: vocab > 4096
+  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled value stands for vocab / SAMPLE_SLOTS tokens
+  const r64 = want * <i64>SAMPLE_SLOTS / <i64>vocab;
+  if (r64 >= <i64>SAMPLE_SLOTS) return floor;
   const r = <i32>r64;
-  if (r < 16) return sampledSmall(stride, slots, r, floor);
+  if (r < 16) return sampledSmall(step, runs, r, floor);
   const sp = ptr(F_SAMPLE);
   let cnt = 0;
-  for (let j = 0; j < slots; j++) {
-    const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
-    if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
+  for (let j = 0; j < runs; j++) {
+    const a = wPtr + (<usize>(j * step) << 2);
+    for (let i = 0; i < 16; i++) {
+      const x = load<f32>(a + (<usize>i << 2));
+      if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
+    }
   }
   return r >= cnt ? floor : nthLargest<f32>(sp, cnt, r);
 }
 
 /**
- * The r-th largest (0-based, r < 16) of the strided sample's values at or above floor, found while
- * sampling: a sorted list of the best r + 1 so far, which most values leave after one compare.
+ * The r-th largest (0-based, r < 16) of the sampled values at or above floor, found while sampling: a
+ * sorted list of the best r + 1 so far. Once it is full, a run of 16 with nothing above its last entry
+ * costs four SIMD compares.
  */
-function sampledSmall(stride: i32, slots: i32, r: i32, floor: f32): f32 {
+function sampledSmall(step: i32, runs: i32, r: i32, floor: f32): f32 {
   const top = ptr(F_SAMPLE);
   let m = 0;
   let bar: f32 = -Infinity; // the list's last entry once it is full
-  for (let j = 0; j < slots; j++) {
-    const x = load<f32>(wPtr + (<usize>(j * stride) << 2));
-    if (!(x >= floor) || (m > r && x <= bar)) continue;
-    let i = min(m, r);
-    while (i > 0 && load<f32>(top + (<usize>(i - 1) << 2)) < x) {
-      store<f32>(top + (<usize>i << 2), load<f32>(top + (<usize>(i - 1) << 2)));
-      i--;
+  for (let j = 0; j < runs; j++) {
+    const a = wPtr + (<usize>(j * step) << 2);
+    if (m > r) {
+      const b = f32x4.splat(bar);
+      const any = v128.or(
+        v128.or(f32x4.gt(v128.load(a), b), f32x4.gt(v128.load(a, 16), b)),
+        v128.or(f32x4.gt(v128.load(a, 32), b), f32x4.gt(v128.load(a, 48), b)),
+      );
+      if (!v128.any_true(any)) continue;
     }
-    store<f32>(top + (<usize>i << 2), x);
-    if (m <= r) m++;
-    if (m > r) bar = load<f32>(top + (<usize>r << 2));
+    for (let q = 0; q < 16; q++) {
+      const x = load<f32>(a + (<usize>q << 2));
+      if (!(x >= floor) || (m > r && x <= bar)) continue;
+      let i = min(m, r);
+      while (i > 0 && load<f32>(top + (<usize>(i - 1) << 2)) < x) {
+        store<f32>(top + (<usize>i << 2), load<f32>(top + (<usize>(i - 1) << 2)));
+        i--;
+      }
+      store<f32>(top + (<usize>i << 2), x);
+      if (m <= r) m++;
+      if (m > r) bar = load<f32>(top + (<usize>r << 2));
+    }
   }
   return m > r ? bar : floor;
 }
