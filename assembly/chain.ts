@@ -15,7 +15,7 @@ import {
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_MIN_KEEP,
   P_REPETITION, P_PRESENCE, P_FREQUENCY, P_TOP_K_EXACT, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS,
   P_TOP_N, P_GREEDY, P_N_OPS, P_N_SUPPRESS, P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD,
-  P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT, P_MIROSTAT_MU, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
+  P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT, P_MIROSTAT_MU, P_N_CTX, F_CTX, setParam, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
   maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
@@ -951,6 +951,33 @@ function finish(flags: i32): i32 {
  * (ids in F_CAND_IDX, logprobs in F_CAND_K). Returns the token, or a negative ERR_* code; the
  * caller's logits are unchanged either way.
  */
+/**
+ * The penalty window's (token, count) pairs from the raw ids in F_CTX, in order of first occurrence (as
+ * the JavaScript side builds them when it writes F_PAIRS itself). F_COUNTS holds each token's pair index
+ * + 1 meanwhile and is zero again afterwards.
+ */
+function countWindow(m: i32): void {
+  const ids = ptr(F_CTX), pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS);
+  let d: u32 = 0;
+  for (let i = 0; i < m; i++) {
+    const t = load<u32>(ids + (<usize>i << 2));
+    const c = counts + (<usize>t << 2);
+    const at = load<u32>(c);
+    if (at == 0) {
+      const e = pairs + (<usize>d << 3);
+      store<u32>(e, t);
+      store<u32>(e, 1, 4);
+      d++;
+      store<u32>(c, d);
+    } else {
+      const e = pairs + (<usize>(at - 1) << 3);
+      store<u32>(e, load<u32>(e, 4) + 1, 4);
+    }
+  }
+  for (let k: u32 = 0; k < d; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
+  setParam(P_N_PAIRS, <f64>d);
+}
+
 export function run(flags: i32): i32 {
   epoch++;
   if (epoch == 0) { memory.fill(ptr(F_STAMP), 0, <usize>vpad << 2); epoch = 1; }
@@ -963,6 +990,8 @@ export function run(flags: i32): i32 {
   n = 0;
   nRestore = 0;
   err = 0;
+  const nCtx = <i32>param(P_N_CTX);
+  if (nCtx > 0) { countWindow(nCtx); setParam(P_N_CTX, 0); } // the pairs stand until the caller writes again
   const greedy = param(P_GREEDY) != 0;
   const nops = <i32>param(P_N_OPS);
   const prog = ptr(F_PROGRAM);

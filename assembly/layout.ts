@@ -24,7 +24,8 @@ export const F_RESTORE: i32 = 18; // (u32 index, f32 value)[vpad]: logits patche
 export const F_SAMPLE: i32 = 19;  // f32[SAMPLE_SLOTS + 16]: strided sample for threshold estimates (or its best 16)
 export const F_BLOCKS: i32 = 20;  // f32[vpad / BLOCK + 1]: per-block maxima or sums of the last dense pass
 export const F_DRY: i32 = 21;     // (u32 token, u32 exponent)[vpad]: DRY penalties of this call
-export const FIELD_COUNT: i32 = 22;
+export const F_CTX: i32 = 22;     // u32[vpad]: the penalty window's token ids, for run() to count into F_PAIRS
+export const FIELD_COUNT: i32 = 23;
 
 /** Tokens per block of the block maxima and block sums (a multiple of the 16 floats one loop step reads). */
 export const BLOCK: i32 = 256;
@@ -65,6 +66,7 @@ export const P_DRY_MULTIPLIER: i32 = 26;
 export const P_DRY_BASE: i32 = 27;
 export const P_MIROSTAT: i32 = 28;     // mirostat version (1 or 2)
 export const P_MIROSTAT_MU: i32 = 29;  // the running mu, written by the caller each run
+export const P_N_CTX: i32 = 30;        // ids in F_CTX (0: F_PAIRS / P_N_PAIRS were written by the caller)
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;

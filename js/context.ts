@@ -3,7 +3,7 @@
 // once per sampler, so a call allocates nothing.
 import { DryScratch } from "./dry.js";
 import { tokenId } from "./errors.js";
-import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_CTX, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
 export class ContextLists {
@@ -42,26 +42,35 @@ export class ContextLists {
   }
 
   /**
-   * Fills the engine's pair and ban lists for `context` under options `r`. With `name`, the context is
-   * validated here too (it throws before the lists are used, and the penalty window's ids are checked
-   * in the same loop that counts them); without, it must have been validated.
+   * Fills the engine's pair and ban lists for `context` under options `r`: the penalty window goes to the
+   * engine as raw ids (F_CTX), which run() counts, or as counted pairs when it is longer than the region.
+   * With `name`, the context is validated here first (it throws before the engine sees anything);
+   * without, it must have been validated.
    */
   write(context: ArrayLike<number> | undefined, r: Resolved, views: Views, name?: string): void {
     const p = views.params;
     p[P_N_PAIRS] = 0;
+    p[P_N_CTX] = 0;
     p[P_N_BAN_NGRAM] = 0;
     p[P_N_BAN_WORDS] = 0;
     p[P_N_SUPPRESS] = 0;
+    if (name !== undefined && context !== undefined) this.checkShape(context, name);
     const penalties = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
-    if (name !== undefined && context !== undefined) {
-      this.checkShape(context, name);
-      if (penalties && context.length > 0) {
-        p[P_N_PAIRS] = this.windowPairs(context, r.penaltyLastN, views.pairs, name);
+    if (penalties && context !== undefined && context.length > 0) {
+      const len = context.length, lastN = r.penaltyLastN;
+      const start = lastN < 0 ? 0 : Math.max(0, len - lastN);
+      if (len - start <= views.vpad) {
+        // the engine counts the window: one bulk copy of the ids here instead of a counting loop
+        if (name !== undefined) this.checkIds(context, name, 0, len);
+        const ids = views.ctx;
+        if (start === 0) ids.set(context);
+        else for (let i = start; i < len; i++) ids[i - start] = context[i]!;
+        p[P_N_CTX] = len - start;
       } else {
-        this.checkIds(context, name, 0, context.length);
+        p[P_N_PAIRS] = this.windowPairs(context, lastN, views.pairs, name);
       }
-    } else if (penalties && context !== undefined && context.length > 0) {
-      p[P_N_PAIRS] = this.windowPairs(context, r.penaltyLastN, views.pairs);
+    } else if (name !== undefined && context !== undefined) {
+      this.checkIds(context, name, 0, context.length);
     }
     const len = context?.length ?? 0;
     p[P_N_DRY] = r.dry && len > 0 ? this.dry(context!, len, r, views) : 0;

@@ -4,7 +4,7 @@
 //   - an n-gram table (hash of the n-1 token prefix -> start positions) for noRepeatNgramSize;
 //   - the tail of the tokens for bad words and stop sequences.
 import type { ContextLists } from "./context.js";
-import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
+import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_CTX, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
 /** FNV-1a over token ids [from, from + n) of `t`. */
@@ -96,6 +96,7 @@ export class History {
       pairs[2 * k + 1] = this.counts[t]!;
     }
     p[P_N_PAIRS] = this.nDistinct;
+    p[P_N_CTX] = 0;
     p[P_N_BAN_NGRAM] = r.noRepeatNgramSize > 0 ? this.ngramBans(views.bans, lists) : 0;
     p[P_N_BAN_WORDS] = r.badWordsIds.length > 0
       ? lists.badWordBans(this.tokens, this.length, r.badWordsIds, views.bans, views.vpad)

@@ -22,6 +22,7 @@ export const F_RESTORE = 18;
 export const F_SAMPLE = 19;
 export const F_BLOCKS = 20;
 export const F_DRY = 21;
+export const F_CTX = 22;
 
 export const PARAM_SLOTS = 32;
 export const PROGRAM_SLOTS = 32;
@@ -57,6 +58,7 @@ export const P_DRY_MULTIPLIER = 26;
 export const P_DRY_BASE = 27;
 export const P_MIROSTAT = 28;
 export const P_MIROSTAT_MU = 29;
+export const P_N_CTX = 30;
 
 export const R_ERROR_INDEX = 0;
 export const R_ERROR_VALUE = 1;
@@ -126,6 +128,7 @@ export class Views {
   pairs!: Uint32Array;
   bans!: Uint32Array;
   dry!: Uint32Array;
+  ctx!: Uint32Array;
   biasListIds!: Uint32Array;
   biasListValues!: Float32Array;
 
@@ -160,6 +163,7 @@ export class Views {
     this.pairs = new Uint32Array(b, at(F_PAIRS), 2 * n);
     this.bans = new Uint32Array(b, at(F_BANS), 3 * n);
     this.dry = new Uint32Array(b, at(F_DRY), 2 * n);
+    this.ctx = new Uint32Array(b, at(F_CTX), n);
     this.biasListIds = new Uint32Array(b, at(F_BIAS_LIST), 2 * n);
     this.biasListValues = new Float32Array(b, at(F_BIAS_LIST), 2 * n);
   }

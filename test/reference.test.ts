@@ -149,3 +149,20 @@ describe("engine vs double-precision reference", () => {
     });
   }, 300_000);
 });
+
+describe("penalty windows: counted by the engine, or by JavaScript when longer than the engine's region", () => {
+  // The engine's raw-id region holds vpad ids (the vocabulary rounded up to 32); longer windows are
+  // counted in JavaScript. Both must give the reference's distribution (tolerance: L1 <= TOLERANCE).
+  for (const [V, len, lastN] of [[50, 40, -1], [50, 300, -1], [50, 300, 64], [50, 300, 100], [1000, 700, 513], [70, 96, -1], [70, 97, -1]]) {
+    it(`vocab ${V}, context ${len}, penaltyLastN ${lastN}`, async () => {
+      const r = rng(V * 1000 + len);
+      const context = Array.from({ length: len }, () => Math.floor(r() * r() * V)); // skewed: repeats
+      const logits = makeLogits(V, len, "llm");
+      const o = { repetitionPenalty: 1.3, presencePenalty: 0.4, frequencyPenalty: 0.2, penaltyLastN: lastN, order: "llama.cpp" as const };
+      const s = await createSampler({ vocabSize: V, seed: 1, ...o });
+      expect(l1(s.probs(logits, context), referenceProbs(logits, o, context))).toBeLessThanOrEqual(TOLERANCE);
+      // a typed-array context takes the same path and gives the same numbers
+      expect(s.probs(logits, Uint32Array.from(context))).toEqual(s.probs(logits, context));
+    });
+  }
+});
