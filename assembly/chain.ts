@@ -18,7 +18,7 @@ import {
   P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT, P_MIROSTAT_MU, P_N_CTX, F_CTX, setParam, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP,
 } from "./layout";
 import {
-  maxPass, maxGather, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
+  maxPass, maxGather, maxGatherExpSum, fusedSum, gatherMax, findInvalid, firstIndexOf, gather, countGE, expPass, expBlockSums, drawBlocks,
   maskedBlockSums, drawMaskedBlocks, moment, scale, drawDense, maskCopy, suspect, moments, momentCount, momentSum,
   momentSq, gatherRange, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3, aboveCount0, aboveCount1,
   aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount,
@@ -1013,9 +1013,9 @@ export function run(flags: i32): i32 {
 // ---- beam search: per-row log-softmax normaliser and top-k gather ----
 
 /**
- * Row r of a beam search in two reads of its logits: validation, the max and a gather from a sampled
- * threshold in one pass (the threshold needs no max), then the log-softmax normaliser ln(sum exp(x)) into
- * R_LOGPROB. The candidate arrays receive the row's top k tokens (every token tied with the k-th
+ * Row r of a beam search in one read of its logits from memory: validation, the max, a gather from a
+ * sampled threshold (the threshold needs no max) and the log-softmax normaliser ln(sum exp(x)) into
+ * R_LOGPROB, block by block (each block's exp values against the running max, from L1). The candidate arrays receive the row's top k tokens (every token tied with the k-th
  * included), unordered. Returns how many, or an ERR_* code (the error index is within the row).
  */
 export function beamRow(r: i32, k: i32): i32 {
@@ -1024,13 +1024,12 @@ export function beamRow(r: i32, k: i32): i32 {
   wPtr = ptr(F_LOGITS) + (<usize>(r * vpad) << 2);
   lo = LOWEST;
   const thr = estimateThreshold(k, 0);
-  n = maxGather(wPtr, vpad, ptr(F_BLOCKS), thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  n = maxGatherExpSum(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   mx = gatherMax;
   checkMax();
   if (err) return err;
   if (n < k && thr > LOWEST) n = gatherAtLeast(k, 1);
-  const z = expBlockSums(wPtr, vpad, ptr(F_BLOCKS), mx, 1, LOWEST);
-  setResult(R_LOGPROB, <f64>mx + Math.log(z));
+  setResult(R_LOGPROB, <f64>mx + Math.log(fusedSum));
   candTopK(k, false);
   return n;
 }

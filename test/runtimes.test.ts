@@ -10,10 +10,11 @@ import { prepare, runIn, RUNTIMES } from "./runtimes/harness.mjs";
 import type { RuntimeReport } from "./runtimes/cases.js";
 
 /**
- * Pinned when the cases were written (all five runtimes agreed on first run). Change it only for an
- * intended change of the token stream, and say so in the commit.
+ * Pinned when the cases were written (all five runtimes agreed on the first run), and re-pinned once: the
+ * beam normaliser became a one-read blocked sum, which moves the last bits of the beam scores. Change it
+ * only for an intended change of the outputs, and say so in the commit.
  */
-const GOLDEN = "f8485b826092db371d6dd336fe84bc99a02f5885afa7e9d216ab5185f93af2c0";
+const GOLDEN = "7a92ea5f409e41f755561327daad72c9ba55e6be263423f866f4c471b8466185";
 const dir = new URL("../test-output/runtimes/", import.meta.url).pathname;
 const reports: Record<string, RuntimeReport> = {};
 
@@ -26,13 +27,13 @@ describe("cross-runtime determinism", () => {
     it(`${runtime}: the digest of every case equals the golden digest`, async () => {
       const r = (await runIn(runtime, dir)) as RuntimeReport;
       reports[runtime] = r;
-      expect(r.cases).toBe(15);
-      expect(r.digest, JSON.stringify(r.perCase)).toBe(GOLDEN);
       mkdirSync(dir, { recursive: true });
       writeFileSync(dir + "../runtimes.json", JSON.stringify(
-        Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, { digest: v.digest, coldInstantiateMs: v.coldInstantiateMs }])),
+        Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, { digest: v.digest, coldInstantiateMs: v.coldInstantiateMs, perCase: v.perCase }])),
         null, 2,
       ));
+      expect(r.cases).toBe(15);
+      expect(r.digest, JSON.stringify(r.perCase)).toBe(GOLDEN);
     }, 300_000);
   }
 });
