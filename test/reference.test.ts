@@ -153,7 +153,8 @@ describe("engine vs double-precision reference", () => {
 describe("penalty windows: counted by the engine, or by JavaScript when longer than the engine's region", () => {
   // The engine's raw-id region holds vpad ids (the vocabulary rounded up to 32); longer windows are
   // counted in JavaScript. Both must give the reference's distribution (tolerance: L1 <= TOLERANCE).
-  for (const [V, len, lastN] of [[50, 40, -1], [50, 300, -1], [50, 300, 64], [50, 300, 100], [1000, 700, 513], [70, 96, -1], [70, 97, -1]]) {
+  const cases: [number, number, number][] = [[50, 40, -1], [50, 300, -1], [50, 300, 64], [50, 300, 100], [1000, 700, 513], [70, 96, -1], [70, 97, -1]];
+  for (const [V, len, lastN] of cases) {
     it(`vocab ${V}, context ${len}, penaltyLastN ${lastN}`, async () => {
       const r = rng(V * 1000 + len);
       const context = Array.from({ length: len }, () => Math.floor(r() * r() * V)); // skewed: repeats
