@@ -183,7 +183,29 @@ async function batchCost() {
   return { perRowBatchUs: batch / B, perRowSingleUs: single / B, ratio };
 }
 
+/**
+ * Steady state before the first timing: V8 compiles wasm functions with its baseline compiler first and
+ * optimises the hot ones in the background (on 2 cores, seconds later), and the JS wrapper needs its own
+ * warm-up; this way the first vocabulary measured does not pay for either.
+ */
+async function warmUp() {
+  const vocab = 32000, logits = syntheticLogits(vocab);
+  const ex = await baselineEngine(logits);
+  const samplers = await Promise.all(SCENARIOS.map(async (sc) => {
+    const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+    s.logits.set(logits);
+    return [s, sc.context];
+  }));
+  const end = performance.now() + (QUICK ? 1500 : 3000);
+  while (performance.now() < end) {
+    for (const [s, ctx] of samplers) for (let i = 0; i < 20; i++) s.sample(undefined, ctx);
+    const mx = ex.baselineMax((vocab + 31) & ~31);
+    ex.baselineExpSum((vocab + 31) & ~31, mx);
+  }
+}
+
 async function main() {
+  await warmUp();
   const rows = [];
   const beams = [];
   for (const vocab of VOCABS) {
