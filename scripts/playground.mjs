@@ -50,5 +50,9 @@ const server = createServer(async (req, res) => {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
   }
 });
+server.on("error", (e) => {
+  console.error(`playground: cannot listen on 127.0.0.1:${port}: ${e.message} (choose another with --port N)`);
+  process.exit(1);
+});
 server.listen(port, "127.0.0.1", () => console.log(`playground: http://127.0.0.1:${server.address().port}/`));
 for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => process.exit(0)));
