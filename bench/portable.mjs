@@ -6,20 +6,11 @@
 // clocks (workerd to 1 ms, browsers to 0.1 ms or more); the median over the batches of a cell is reported.
 import { createSampler, createBeamSearch } from "llm-sampler";
 import { syntheticLogits } from "./synthetic.mjs";
+import { CORE_SCENARIOS as SCENARIOS } from "./scenarios.mjs";
 
 export const VOCABS = [32000, 151936];
 const BATCH_MS = 12;
 const CELL_MS = 300;
-const context256 = Array.from({ length: 256 }, (_, i) => (i * 7919) % 5000);
-
-export const SCENARIOS = [
-  { name: "greedy", options: { temperature: 0 } },
-  { name: "temperature 0.8", options: { temperature: 0.8 } },
-  { name: "topK 40", options: { topK: 40 } },
-  { name: "topP 0.95", options: { topP: 0.95 } },
-  { name: "minP 0.05", options: { minP: 0.05 } },
-  { name: "full chain", options: { repetitionPenalty: 1.1, temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 }, context: context256 },
-];
 
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);

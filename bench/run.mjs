@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBeamSearch, createSampler } from "../dist/index.js";
 import { rng, syntheticLogits } from "./synthetic.mjs";
+import { SCENARIOS, context256 } from "./scenarios.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -73,25 +74,6 @@ async function baselineEngine(logits) {
   return ex;
 }
 
-const context256 = Array.from({ length: 256 }, (_, i) => (i * 7919) % 5000);
-
-export const SCENARIOS = [
-  { name: "greedy", options: { temperature: 0 } },
-  { name: "temperature 0.8", options: { temperature: 0.8 } },
-  { name: "topK 40", options: { topK: 40 } },
-  { name: "topP 0.95", options: { topP: 0.95 } },
-  { name: "minP 0.05", options: { minP: 0.05 } },
-  {
-    name: "full chain",
-    options: { repetitionPenalty: 1.1, temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 },
-    context: context256,
-  },
-  // the llama.cpp-family samplers
-  { name: "DRY 0.8 (256 context)", options: { dry: { multiplier: 0.8 } }, context: context256 },
-  { name: "minP 0.05 + XTC 0.5", options: { minP: 0.05, xtc: { probability: 0.5, threshold: 0.1 } } },
-  { name: "dynamic temperature", options: { minP: 0.05, dynamicTemperature: { range: 0.5 } } },
-  { name: "mirostat v2", options: { mirostat: { version: 2, tau: 5, eta: 0.1 } } },
-];
 
 /**
  * Median us per beam-search step with numBeams live rows (distinct rows: the logits rotated per row). A
