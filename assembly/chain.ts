@@ -154,14 +154,20 @@ function restoreAll(): void {
   nRestore = 0;
 }
 
-/** Penalties from the (token, count) pairs of the window, in the effective (scaled) logit space. */
+// The penalty parameters of the op being applied, read once into globals: a loop that stores to memory
+// cannot keep a memory load out of its body, but a global read costs nothing.
+let penRep: f64 = 1, penShift: f64 = 0, penFreq: f64 = 0;
+function loadPenalties(): void {
+  penRep = param(P_REPETITION);
+  penShift = param(P_PRESENCE) / s;
+  penFreq = param(P_FREQUENCY);
+}
+
+/** Penalties from the (token, count) pairs of the window, in the effective (scaled) logit space; after loadPenalties(). */
 @inline function penalize(op: i32, x: f64, c: u32): f64 {
-  if (op == OP_REPETITION) {
-    const r = param(P_REPETITION);
-    return x > 0 ? x / r : x * r; // CTRL / HF: divide positive logits, multiply negative ones
-  }
-  if (op == OP_PRESENCE) return x - param(P_PRESENCE) / s;
-  return x - param(P_FREQUENCY) * <f64>c / s;
+  if (op == OP_REPETITION) return x > 0 ? x / penRep : x * penRep; // CTRL / HF: divide positive logits, multiply negative ones
+  if (op == OP_PRESENCE) return x - penShift;
+  return x - penFreq * <f64>c / s;
 }
 
 /**
@@ -179,17 +185,15 @@ function dryPenalty(e: u32): f64 {
 }
 
 /**
- * A repetition, presence or frequency penalty on the dense logits: penalize() and patch() by hand with
- * every pointer and parameter read once (a store to memory could alias them, so the compiler reloads
- * them inside the loop otherwise). Contexts of hundreds of distinct tokens make this loop matter.
+ * A repetition, presence or frequency penalty on the dense logits: patch() by hand with every pointer read
+ * once (a store to memory could alias them, so the compiler reloads them inside the loop otherwise).
+ * Contexts of hundreds of distinct tokens make this loop matter.
  */
 function densePenalty(op: i32): void {
   const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
   const w = wPtr, stamps = ptr(F_STAMP), restore = ptr(F_RESTORE);
   const tracked = w == ptr(F_LOGITS), ep = epoch;
-  const rep = param(P_REPETITION);
-  const shift = op == OP_PRESENCE ? param(P_PRESENCE) / s : 0;
-  const freq = param(P_FREQUENCY), sl = s;
+  loadPenalties();
   let nr = nRestore;
   for (let k = 0; k < np; k++) {
     const e = pairs + (<usize>k << 3);
@@ -198,9 +202,7 @@ function densePenalty(op: i32): void {
     const a = w + (<usize>t << 2);
     const x = load<f32>(a);
     if (isNaN(x) || x == Infinity) { nRestore = nr; fail(ERR_INVALID_LOGIT, <i32>t, <f64>x); return; }
-    const xd = <f64>x;
-    // the same arithmetic as penalize(): f64, then one rounding to f32
-    const y = op == OP_REPETITION ? (xd > 0 ? xd / rep : xd * rep) : op == OP_PRESENCE ? xd - shift : xd - freq * <f64>c / sl;
+    const y = penalize(op, <f64>x, c); // f64, then one rounding to f32
     if (tracked) {
       const st = stamps + (<usize>t << 2);
       if (load<u32>(st) != ep) {
@@ -273,6 +275,7 @@ function candProcessor(op: i32): void {
   }
   if (op == OP_REPETITION || op == OP_PRESENCE || op == OP_FREQUENCY) {
     const pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS), np = <i32>param(P_N_PAIRS);
+    loadPenalties();
     for (let k = 0; k < np; k++) {
       store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), load<u32>(pairs + (<usize>k << 3), 4));
     }
@@ -314,8 +317,8 @@ function candProcessor(op: i32): void {
 @inline function floorThr(): f32 { return lo > LOWEST ? lo : LOWEST; }
 
 /**
- * A threshold expected to leave a little more than k tokens above it, from a strided sample of the
- * logits; each retry aims 4x wider, and the last gives the floor (every kept token).
+ * A threshold expected to leave a little more than k tokens above it, from a sample of the logits; each
+ * retry aims 4x wider, and the last gives the floor (every kept token).
  */
 function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
