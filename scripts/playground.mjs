@@ -3,11 +3,10 @@
 // --port, else $PORT, else 8080; 0 picks a free one. The address is printed once the server listens.
 // Everything is local: the page works offline.
 import { build } from "esbuild";
-import { createServer } from "node:http";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { staticServer } from "./static-server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "build", "playground");
@@ -28,28 +27,7 @@ if (args.includes("--build-only")) {
   process.exit(0);
 }
 
-const types = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".map": "application/json",
-  ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".png": "image/png",
-};
-/** URL path -> file: /data/... from data/, everything else from build/playground/. */
-function fileFor(urlPath) {
-  const [base, rest] = urlPath.startsWith("/data/") ? [join(root, "data"), urlPath.slice(6)] : [out, urlPath.slice(1) || "index.html"];
-  const path = normalize(join(base, rest));
-  return path.startsWith(base + sep) ? path : null;
-}
-const server = createServer(async (req, res) => {
-  let path = null;
-  try { path = fileFor(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)); } catch { /* bad escape */ }
-  if (!path) { res.writeHead(403).end(); return; }
-  try {
-    const body = await readFile(path);
-    res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream", "cache-control": "no-cache" });
-    res.end(body);
-  } catch {
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-  }
-});
+const server = staticServer([["/data/", join(root, "data")], ["/", out]]);
 server.on("error", (e) => {
   console.error(`playground: cannot listen on 127.0.0.1:${port}: ${e.message} (choose another with --port N)`);
   process.exit(1);
