@@ -1,7 +1,9 @@
-// The memory layout of one sampler instance. js/layout.ts mirrors every constant here.
+// The memory layout of one sampler instance and every code the engine and the wrapper share: regions,
+// parameter and result slots, op codes, run flags and error codes. This file is their one source:
+// scripts/gen-layout.mjs writes js/generated/layout.ts from every `export const NAME: i32 = value;` here.
 // Each instance serves one vocabulary size; configure() places every region once and never grows again.
 
-// Field ids for offsetOf(); js/layout.ts uses the same numbers.
+// Field ids for offsetOf().
 export const F_PARAMS: i32 = 0;   // f64[PARAM_SLOTS]: options and per-call counts, written by JS
 export const F_PROGRAM: i32 = 1;  // i32[PROGRAM_SLOTS]: op codes of the chain, in order
 export const F_RESULT: i32 = 2;   // f64[RESULT_SLOTS]: values the engine reports back
@@ -30,7 +32,7 @@ export const FIELD_COUNT: i32 = 23;
 /** Tokens per block of the block maxima and block sums (a multiple of the 16 floats one loop step reads). */
 export const BLOCK: i32 = 256;
 
-export const PARAM_SLOTS: i32 = 32;
+export const PARAM_SLOTS: i32 = 48;
 export const PROGRAM_SLOTS: i32 = 32;
 export const RESULT_SLOTS: i32 = 8;
 export const SAMPLE_SLOTS: i32 = 1024;
@@ -48,7 +50,7 @@ export const P_MIN_KEEP: i32 = 8;
 export const P_REPETITION: i32 = 9;
 export const P_PRESENCE: i32 = 10;
 export const P_FREQUENCY: i32 = 11;
-export const P_TOP_K_EXACT: i32 = 12; // 1 = llama.cpp top-k (exactly k), 0 = HF (ties at the k-th value kept)
+export const P_LLAMA: i32 = 12;       // 1 = llama.cpp's rules (order "llama.cpp"), 0 = Hugging Face's; see transforms.ts
 export const P_N_BIAS: i32 = 13;
 export const P_N_PAIRS: i32 = 14;
 export const P_N_BAN_NGRAM: i32 = 15;
@@ -73,6 +75,39 @@ export const R_ERROR_INDEX: i32 = 0;
 export const R_ERROR_VALUE: i32 = 1;
 export const R_LOGPROB: i32 = 2;
 export const R_N_TOP: i32 = 3;
+
+// Op codes of the program, grouped by kind: processors below OP_FIRST_WARPER are always applied; warpers
+// (temperature and the truncations) from OP_FIRST_WARPER on are skipped under greedy.
+export const OP_SUPPRESS: i32 = 1;     // bans the P_N_SUPPRESS tokens of the third ban segment (EOS before minNewTokens)
+export const OP_REPETITION: i32 = 2;
+export const OP_PRESENCE: i32 = 3;
+export const OP_FREQUENCY: i32 = 4;
+export const OP_DRY: i32 = 5;          // DRY penalties (llama.cpp) for the (token, exponent) pairs of F_DRY
+export const OP_NGRAM_BANS: i32 = 6;
+export const OP_BAD_WORDS: i32 = 7;
+export const OP_LOGIT_BIAS: i32 = 8;
+export const OP_ALLOWED: i32 = 9;
+export const OP_FIRST_WARPER: i32 = 16;
+export const OP_TEMPERATURE: i32 = 16;
+export const OP_TOP_N_SIGMA: i32 = 17;
+export const OP_TOP_K: i32 = 18;
+export const OP_TOP_P: i32 = 19;
+export const OP_MIN_P: i32 = 20;
+export const OP_TYPICAL_P: i32 = 21;
+export const OP_EPSILON: i32 = 22;
+export const OP_ETA: i32 = 23;
+export const OP_XTC: i32 = 24;         // exclude top choices (llama.cpp), its own seeded draw
+export const OP_MIROSTAT: i32 = 25;    // mirostat v1 / v2 truncation (llama.cpp) from the running mu; last
+
+// run() flags.
+export const FLAG_SAMPLE: i32 = 1;
+export const FLAG_PROBS: i32 = 2;
+export const FLAG_TOP: i32 = 4;
+export const FLAG_LOGPROB: i32 = 8;    // report the drawn token's log-probability (needs the kept set's normaliser)
+
+// run() and beamRow() error codes (negative; a token id or a count otherwise).
+export const ERR_INVALID_LOGIT: i32 = -1;
+export const ERR_ALL_REMOVED: i32 = -2;
 
 export let vocab: i32 = 0;
 export let vpad: i32 = 0;

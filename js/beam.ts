@@ -63,6 +63,23 @@ const KNOWN = new Set([
   "minNewTokens", "prompt", "repetitionPenalty", "noRepeatNgramSize", "logitBias", "badWordsIds",
 ]);
 
+/** Beam search options after validation, neutral values filled in. */
+interface BeamConfig {
+  vocabSize: number;
+  numBeams: number;
+  maxNewTokens: number;
+  minNewTokens: number;
+  eos: number[];
+  lengthPenalty: number;
+  earlyStopping: boolean | "never";
+  numReturnSequences: number;
+  repetitionPenalty: number;
+  noRepeatNgramSize: number;
+  logitBias: Map<number, number>;
+  badWordsIds: number[][];
+  prompt: number[];
+}
+
 /** Hugging Face's stand-in for "no score" (finished slots not filled yet). */
 const NO_SCORE = -1.0e9;
 
@@ -90,28 +107,36 @@ class BeamSearchImpl implements BeamSearch {
   private readonly beamsToKeep: number;
   private readonly touched = new Map<number, number>();
 
-  constructor(
-    private readonly ex: EngineExports,
-    private readonly V: number,
-    private readonly numBeams: number,
-    private readonly maxNew: number,
-    private readonly minNew: number,
-    eos: number[],
-    private readonly lengthPenalty: number,
-    private readonly earlyStopping: boolean | "never",
-    private readonly numReturn: number,
-    private readonly repetition: number,
-    private readonly ngram: number,
-    private readonly bias: Map<number, number>,
-    private readonly badWords: number[][],
-    prompt: number[],
-  ) {
-    this.views = new Views(ex, V, numBeams);
-    this.lists = new ContextLists(V);
-    this.eos = eos;
-    this.promptLength = prompt.length;
-    this.sequences = [prompt];
-    this.beamsToKeep = Math.max(2, 1 + eos.length) * numBeams;
+  private readonly V: number;
+  private readonly numBeams: number;
+  private readonly maxNew: number;
+  private readonly minNew: number;
+  private readonly lengthPenalty: number;
+  private readonly earlyStopping: boolean | "never";
+  private readonly numReturn: number;
+  private readonly repetition: number;
+  private readonly ngram: number;
+  private readonly bias: Map<number, number>;
+  private readonly badWords: number[][];
+
+  constructor(private readonly ex: EngineExports, c: BeamConfig) {
+    this.V = c.vocabSize;
+    this.numBeams = c.numBeams;
+    this.maxNew = c.maxNewTokens;
+    this.minNew = c.minNewTokens;
+    this.lengthPenalty = c.lengthPenalty;
+    this.earlyStopping = c.earlyStopping;
+    this.numReturn = c.numReturnSequences;
+    this.repetition = c.repetitionPenalty;
+    this.ngram = c.noRepeatNgramSize;
+    this.bias = c.logitBias;
+    this.badWords = c.badWordsIds;
+    this.views = new Views(ex, c.vocabSize, c.numBeams);
+    this.lists = new ContextLists(c.vocabSize);
+    this.eos = c.eos;
+    this.promptLength = c.prompt.length;
+    this.sequences = [c.prompt];
+    this.beamsToKeep = Math.max(2, 1 + c.eos.length) * c.numBeams;
   }
 
   get results(): BeamResult[] {
@@ -267,5 +292,9 @@ export async function createBeamSearch(o: BeamSearchOptions): Promise<BeamSearch
   const badWords = checkBadWords(o.badWordsIds, V);
   const prompt = Array.from(o.prompt ?? [], (t, i) => tokenId(`prompt[${i}]`, t, V));
   const ex = await createEngine(V, numBeams);
-  return new BeamSearchImpl(ex, V, numBeams, maxNew, minNew, eos, lengthPenalty, es, numReturn, repetition, ngram, bias, badWords, prompt);
+  return new BeamSearchImpl(ex, {
+    vocabSize: V, numBeams, maxNewTokens: maxNew, minNewTokens: minNew, eos, lengthPenalty, earlyStopping: es,
+    numReturnSequences: numReturn, repetitionPenalty: repetition, noRepeatNgramSize: ngram, logitBias: bias,
+    badWordsIds: badWords, prompt,
+  });
 }

@@ -9,8 +9,7 @@
 import type { ContextLists } from "./context.js";
 import { integer, rangeError, show, tokenId, typeError } from "./errors.js";
 import { History } from "./history.js";
-import { P_MIROSTAT_MU } from "./layout.js";
-import { nextMu, type Resolved } from "./options.js";
+import type { Resolved } from "./options.js";
 import type { SamplerImpl, TopLogprob } from "./sampler.js";
 
 export interface GenerationOptions {
@@ -135,10 +134,10 @@ export class GenerationImpl implements Generation {
   private readonly wantTop: boolean;
   private committed = 0; // generated tokens handed to the decoder (or dropped: an ending EOS, a stop sequence)
   /** Mirostat's running mu for this sequence (NaN without mirostat). */
-  mirostatMu: number;
+  private mirostatMu: number;
   private buffer = "";   // decoded text not emitted yet
 
-  constructor(private readonly sampler: SamplerImpl, private readonly lists: ContextLists, private readonly r: Resolved, o: GenerationOptions) {
+  constructor(private readonly sampler: SamplerImpl, private readonly lists: ContextLists, r: Resolved, o: GenerationOptions) {
     const V = r.vocabSize;
     this.mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
     if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
@@ -188,12 +187,10 @@ export class GenerationImpl implements Generation {
     const count = this.tokens.length;
     const suppress = !this.ignoreEos && count < this.minNew ? this.eos : NONE;
     // Everything that can fail happens in here, before any state of the generation changes.
-    const d = this.sampler.detailed(this.nTop, logits, (v) => {
-      this.history.write(v, this.lists, suppress);
-      v.params[P_MIROSTAT_MU] = this.mirostatMu;
-    });
+    this.sampler.loadWith(logits, (v) => this.history.write(v, this.lists, suppress));
+    const d = this.sampler.drawWith(this.mirostatMu, this.nTop, true);
     const token = d.token;
-    if (this.r.mirostat) this.mirostatMu = nextMu(this.r.mirostat, this.mirostatMu, d.logprob);
+    this.mirostatMu = d.mu;
     this.history.push(token);
     this.tokens.push(token);
     const before = this.text.length;

@@ -1,97 +1,11 @@
-// Mirror of assembly/layout.ts and the op / flag / error codes of assembly/chain.ts. Keep in step.
+// The wrapper's side of the engine's memory: the constants come from assembly/layout.ts, their one source
+// (scripts/gen-layout.mjs generates js/generated/layout.ts at build time); the views over the regions are here.
+import {
+  F_BANS, F_BIAS, F_BIAS_LIST, F_CAND_IDX, F_CAND_K, F_CAND_VAL, F_CTX, F_DRY, F_EXP, F_LOGITS, F_MASK, F_PAIRS, F_PARAMS,
+  F_PROGRAM, F_RESULT, PARAM_SLOTS, PROGRAM_SLOTS, RESULT_SLOTS,
+} from "./generated/layout.js";
 
-export const F_PARAMS = 0;
-export const F_PROGRAM = 1;
-export const F_RESULT = 2;
-export const F_LOGITS = 3;
-export const F_WORK = 4;
-export const F_EXP = 5;
-export const F_CAND_IDX = 6;
-export const F_CAND_VAL = 7;
-export const F_CAND_W = 8;
-export const F_CAND_K = 9;
-export const F_COUNTS = 10;
-export const F_STAMP = 11;
-export const F_BANMARK = 12;
-export const F_BIAS = 13;
-export const F_MASK = 14;
-export const F_PAIRS = 15;
-export const F_BANS = 16;
-export const F_BIAS_LIST = 17;
-export const F_RESTORE = 18;
-export const F_SAMPLE = 19;
-export const F_BLOCKS = 20;
-export const F_DRY = 21;
-export const F_CTX = 22;
-
-export const PARAM_SLOTS = 32;
-export const PROGRAM_SLOTS = 32;
-export const RESULT_SLOTS = 8;
-
-export const P_TEMPERATURE = 0;
-export const P_TOP_K = 1;
-export const P_TOP_P = 2;
-export const P_MIN_P = 3;
-export const P_TYPICAL_P = 4;
-export const P_EPSILON = 5;
-export const P_ETA = 6;
-export const P_TOP_N_SIGMA = 7;
-export const P_MIN_KEEP = 8;
-export const P_REPETITION = 9;
-export const P_PRESENCE = 10;
-export const P_FREQUENCY = 11;
-export const P_TOP_K_EXACT = 12;
-export const P_N_BIAS = 13;
-export const P_N_PAIRS = 14;
-export const P_N_BAN_NGRAM = 15;
-export const P_N_BAN_WORDS = 16;
-export const P_TOP_N = 17;
-export const P_GREEDY = 18;
-export const P_N_OPS = 19;
-export const P_N_SUPPRESS = 20;
-export const P_DYN_RANGE = 21;
-export const P_DYN_EXPONENT = 22;
-export const P_XTC_PROBABILITY = 23;
-export const P_XTC_THRESHOLD = 24;
-export const P_N_DRY = 25;
-export const P_DRY_MULTIPLIER = 26;
-export const P_DRY_BASE = 27;
-export const P_MIROSTAT = 28;
-export const P_MIROSTAT_MU = 29;
-export const P_N_CTX = 30;
-
-export const R_ERROR_INDEX = 0;
-export const R_ERROR_VALUE = 1;
-export const R_LOGPROB = 2;
-export const R_N_TOP = 3;
-
-export const OP_REPETITION = 1;
-export const OP_PRESENCE = 2;
-export const OP_FREQUENCY = 3;
-export const OP_NGRAM_BANS = 4;
-export const OP_BAD_WORDS = 5;
-export const OP_LOGIT_BIAS = 6;
-export const OP_ALLOWED = 7;
-export const OP_TEMPERATURE = 8;
-export const OP_TOP_N_SIGMA = 9;
-export const OP_TOP_K = 10;
-export const OP_TOP_P = 11;
-export const OP_MIN_P = 12;
-export const OP_TYPICAL_P = 13;
-export const OP_EPSILON = 14;
-export const OP_ETA = 15;
-export const OP_SUPPRESS = 16;
-export const OP_DRY = 17;
-export const OP_XTC = 18;
-export const OP_MIROSTAT = 19;
-
-export const FLAG_SAMPLE = 1;
-export const FLAG_PROBS = 2;
-export const FLAG_TOP = 4;
-export const FLAG_LOGPROB = 8;
-
-export const ERR_INVALID_LOGIT = -1;
-export const ERR_ALL_REMOVED = -2;
+export * from "./generated/layout.js";
 
 /** The exports of build/sampler.wasm. */
 export interface EngineExports {

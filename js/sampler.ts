@@ -5,14 +5,12 @@ import { GenerationImpl, type Generation, type GenerationOptions } from "./gener
 import { createEngine } from "./engine.js";
 import { integer, rangeError, typeError } from "./errors.js";
 import {
-  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_EPSILON, P_ETA, P_FREQUENCY,
-  P_GREEDY, P_MIN_KEEP, P_MIN_P, P_N_BIAS, P_N_OPS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K,
-  P_TOP_K_EXACT, P_TOP_N, P_TOP_N_SIGMA, P_TOP_P, P_TYPICAL_P, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE,
-  P_DYN_RANGE, P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT,
-  P_MIROSTAT_MU,
-  R_LOGPROB, R_N_TOP, Views, type EngineExports,
+  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_GREEDY, P_LLAMA, P_MIN_KEEP,
+  P_MIROSTAT_MU, P_N_OPS, P_TOP_N, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP, Views,
+  type EngineExports,
 } from "./layout.js";
 import { checkMask, checkSeed, nextMu, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
+import { TRANSFORMS } from "./transforms.js";
 
 export interface TopLogprob {
   token: number;
@@ -36,11 +34,12 @@ export interface Sampler {
   readonly mirostatMu: number;
 }
 
-/** One draw with its log-probability and the top log-probabilities of the same distribution. */
-export interface DetailedSample {
+/** One draw with its log-probability, the top log-probabilities of the same distribution, and mirostat's next mu. */
+export interface Draw {
   token: number;
   logprob: number;
   top: TopLogprob[];
+  mu: number;
 }
 
 export class SamplerImpl implements Sampler {
@@ -62,15 +61,39 @@ export class SamplerImpl implements Sampler {
     return this.mu;
   }
 
-  /** Runs a draw; with mirostat, from the sampler's mu, which the drawn token's surprise then updates. */
+  /** Runs a draw from the sampler's own mu (sample, sampleBatch), which the drawn token then updates. */
   private draw(name?: string): number {
-    const m = this.opts.mirostat;
-    if (!m) return this.check(this.ex.run(FLAG_SAMPLE), name);
+    const d = this.drawWith(this.mu, 0, this.opts.mirostat !== null, name);
+    this.mu = d.mu;
+    return d.token;
+  }
+
+  /**
+   * The one draw of the engine, for sample() and for a Generation (which keeps its own mu and history): runs
+   * the chain from `mu`, and returns the token, its log-probability (NaN unless `logprob`: it costs the kept
+   * set's normaliser, which a plain draw may skip), the top `nTop` log-probabilities, and mirostat's next mu
+   * (NaN without mirostat). The caller has loaded the logits and the context lists.
+   */
+  drawWith(mu: number, nTop: number, logprob: boolean, name?: string): Draw {
     const v = this.views.fresh();
-    v.params[P_MIROSTAT_MU] = this.mu;
-    const token = this.check(this.ex.run(FLAG_SAMPLE | FLAG_LOGPROB), name);
-    this.mu = nextMu(m, this.mu, v.result[R_LOGPROB]!);
-    return token;
+    const m = this.opts.mirostat;
+    v.params[P_MIROSTAT_MU] = mu;
+    v.params[P_TOP_N] = Math.max(1, Math.min(nTop, this.vocabSize));
+    const detailed = logprob || m !== null;
+    const flags = FLAG_SAMPLE | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
+    const token = this.check(this.ex.run(flags), name);
+    const lp = detailed ? v.result[R_LOGPROB]! : NaN;
+    return { token, logprob: lp, top: nTop > 0 ? this.readTop() : [], mu: m ? nextMu(m, mu, lp) : NaN };
+  }
+
+  /**
+   * Validates `logits` and copies them into the engine (unless they are this.logits), after `write` has filled
+   * the context lists (which validates the context first when it comes from the caller).
+   */
+  loadWith(logits: Float32Array | undefined, write: (v: Views) => void): void {
+    this.checkLogits(logits);
+    write(this.views.fresh());
+    this.copyLogits(logits);
   }
 
   get logits(): Float32Array {
@@ -96,26 +119,6 @@ export class SamplerImpl implements Sampler {
     v.params[P_TOP_N] = Math.min(n, this.vocabSize);
     this.check(this.ex.run(FLAG_TOP));
     return this.readTop();
-  }
-
-  /**
-   * Draws a token and reports its log-probability and the top n log-probabilities of the same
-   * distribution, in one run (for the Generation). Costs more than sample(): the normaliser of the kept
-   * set is needed, which sample() may skip.
-   */
-  sampleDetailed(n: number, logits?: Float32Array, context?: ArrayLike<number>): DetailedSample {
-    this.lists.validate(context, "context");
-    return this.detailed(n, logits, (v) => this.lists.write(context, this.opts, v));
-  }
-
-  /** sampleDetailed() with the context lists written by `write` (a Generation's incremental history). */
-  detailed(n: number, logits: Float32Array | undefined, write: (v: Views) => void): DetailedSample {
-    this.checkLogits(logits);
-    const v = this.copyLogits(logits);
-    write(v);
-    v.params[P_TOP_N] = Math.max(1, Math.min(n, this.vocabSize));
-    const token = this.check(this.ex.run(FLAG_SAMPLE | FLAG_LOGPROB | (n > 0 ? FLAG_TOP : 0)));
-    return { token, logprob: v.result[R_LOGPROB]!, top: n > 0 ? this.readTop() : [] };
   }
 
   generation(options: GenerationOptions = {}): Generation {
@@ -168,11 +171,9 @@ export class SamplerImpl implements Sampler {
 
   /** Validates, writes the context lists, then copies the logits (unless they are this.logits). */
   private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
-    this.checkLogits(logits);
     // validates the context while writing its lists (engine scratch), before the logits are touched
-    this.lists.write(context, this.opts, this.views.fresh(), "context");
-    const v = this.copyLogits(logits);
-    v.params[P_MIROSTAT_MU] = this.mu;
+    this.loadWith(logits, (v) => this.lists.write(context, this.opts, v, "context"));
+    this.views.params[P_MIROSTAT_MU] = this.mu;
   }
 
   private checkLogits(logits: Float32Array | undefined): void {
@@ -211,36 +212,10 @@ export class SamplerImpl implements Sampler {
 
   private writeOptions(): void {
     const o = this.opts, v = this.views.fresh(), p = v.params;
-    p[P_TEMPERATURE] = o.temperature;
-    p[P_GREEDY] = o.temperature === 0 ? 1 : 0;
-    p[P_TOP_K] = Math.min(Math.max(o.topK, o.minTokensToKeep), 0x7fffffff);
-    p[P_TOP_K_EXACT] = o.exactTopK ? 1 : 0;
-    p[P_TOP_P] = o.topP;
-    p[P_MIN_P] = o.minP;
-    p[P_TYPICAL_P] = o.typicalP;
-    p[P_EPSILON] = o.epsilonCutoff;
-    p[P_ETA] = o.etaCutoff;
-    p[P_TOP_N_SIGMA] = o.topNSigma;
+    p[P_GREEDY] = o.temperature === 0 && !o.llama ? 1 : 0;
+    p[P_LLAMA] = o.llama ? 1 : 0;
     p[P_MIN_KEEP] = Math.min(o.minTokensToKeep, 0x7fffffff);
-    p[P_REPETITION] = o.repetitionPenalty;
-    p[P_PRESENCE] = o.presencePenalty;
-    p[P_FREQUENCY] = o.frequencyPenalty;
-    p[P_DYN_RANGE] = o.dynRange;
-    p[P_DYN_EXPONENT] = o.dynExponent;
-    p[P_XTC_PROBABILITY] = o.xtcProbability;
-    p[P_XTC_THRESHOLD] = o.xtcThreshold;
-    p[P_DRY_MULTIPLIER] = o.dry?.multiplier ?? 0;
-    p[P_DRY_BASE] = o.dry?.base ?? 1;
-    p[P_MIROSTAT] = o.mirostat?.version ?? 0;
-    let k = 0;
-    v.bias.fill(0);
-    for (const [t, b] of o.logitBias) {
-      v.biasListIds[2 * k] = t;
-      v.biasListValues[2 * k + 1] = b;
-      v.bias[t] = b;
-      k++;
-    }
-    p[P_N_BIAS] = k;
+    for (const t of TRANSFORMS) t.write(v, o);
     this.writeProgram();
   }
 

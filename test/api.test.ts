@@ -4,7 +4,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSampler } from "../js/index.js";
 import { engineModule } from "../js/engine.js";
-import type { SamplerImpl } from "../js/sampler.js";
 import { makeLogits } from "./helpers.js";
 
 const V = 5000;
@@ -76,16 +75,17 @@ describe("sampler surface", () => {
     expect(bt.map((t) => t.token)).toEqual(order);
   });
 
-  it("sampleDetailed reports the drawn token's log-probability and the top list, drawing like sample()", async () => {
+  it("a generation step reports the drawn token's log-probability and the top list, drawing like sample()", async () => {
     for (const o of [{ minP: 0.02 }, { topP: 0.9 }, {}, { topK: 30, temperature: 0.7 }, { temperature: 0 }]) {
-      const s = (await createSampler({ vocabSize: V, seed: 5, ...o })) as SamplerImpl;
+      const s = await createSampler({ vocabSize: V, seed: 5, ...o });
       const twin = await createSampler({ vocabSize: V, seed: 5, ...o });
       const p = s.probs(logits);
+      const g = s.generation({ logprobs: 3 });
       for (let i = 0; i < 10; i++) {
-        const d = s.sampleDetailed(3, logits);
+        const d = g.step(logits);
         expect(p[d.token]!).toBeGreaterThan(0);
         expect(Math.abs(d.logprob - Math.log(p[d.token]!))).toBeLessThan(1e-5);
-        expect(d.top).toEqual(s.topLogprobs(3, logits));
+        expect(d.topLogprobs).toEqual(s.topLogprobs(3, logits));
         if (!("topP" in o)) expect(d.token).toBe(twin.sample(logits)); // top-p alone draws by rejection in sample()
       }
     }

@@ -89,7 +89,20 @@ export function badWordBans(context: number[], words: number[][]): Set<number> {
   return out;
 }
 
-function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], exactTopK: boolean): void {
+/**
+ * llama.cpp's rules (order "llama.cpp"): its candidate array keeps -inf tokens until a truncation shrinks it,
+ * and dynamic temperature and XTC count them; `size` is that array's size, null when it holds only the
+ * finite tokens kept.
+ */
+interface Llama {
+  size: number | null;
+}
+
+const TRUNCATIONS = new Set<TransformName>(["topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "mirostat"]);
+
+function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], llama: Llama | null): void {
+  if (llama && TRUNCATIONS.has(name)) llama.size = null;
+  const kept = () => llama?.size ?? ranked(s).length;
   const minKeep = o.minTokensToKeep ?? 1;
   const V = s.length;
   switch (name) {
@@ -106,7 +119,7 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       return;
     case "mirostat": {
       const m = o.mirostat!;
-      const mu = o.mirostatMu ?? 2 * m.tau;
+      const mu = o.mirostatMu ?? 2 * (m.tau ?? 5);
       const order = ranked(s), p = softmax(s);
       if (m.version === 2) {
         // keep the tokens whose surprise -log2(p) is at most mu; at least the best one
@@ -177,17 +190,18 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       return;
     case "temperature": {
       const t = o.temperature ?? 1, range = o.dynamicTemperature?.range ?? 0;
+      if (range <= 0 && t === 0) return removeAllBut(s, ranked(s).slice(0, 1)); // llama.cpp: the best token stays
       if (range <= 0) {
         for (let i = 0; i < V; i++) s[i]! /= t;
         return;
       }
       // llama.cpp temp_ext: T moves within [max(0, T - range), T + range] with the normalised entropy
-      const kept = ranked(s);
-      if (kept.length <= 1) return;
-      const norm = entropy(softmax(s)) / Math.log(kept.length);
+      const n = kept();
+      if (n <= 1) return;
+      const norm = entropy(softmax(s)) / Math.log(n);
       const lo = Math.max(0, t - range), hi = t + range;
       const dyn = lo + (hi - lo) * norm ** (o.dynamicTemperature?.exponent ?? 1);
-      if (dyn <= 0) return removeAllBut(s, kept.slice(0, 1));
+      if (dyn <= 0) return removeAllBut(s, ranked(s).slice(0, 1));
       for (let i = 0; i < V; i++) s[i]! /= dyn;
       return;
     }
@@ -195,12 +209,13 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       // llama.cpp XTC; the reference knows the decision only for probability 1 (always applies)
       const { probability, threshold = 0.1 } = o.xtc!;
       const order = ranked(s);
-      if (probability <= 0 || threshold > 0.5 || order.length < 2) return;
+      if (probability <= 0 || threshold > 0.5 || kept() < 2) return;
       if (probability < 1) throw new Error("reference: xtc.probability must be 0 or 1");
       const p = softmax(s);
       const top = order.filter((i) => p[i]! >= threshold);
-      if (top.length < 2 || order.length - (top.length - 1) < minKeep) return;
+      if (top.length < 2 || kept() - (top.length - 1) < minKeep) return;
       for (const i of top.slice(0, -1)) s[i] = -Infinity;
+      if (llama?.size != null) llama.size -= top.length - 1;
       return;
     }
     case "topNSigma": {
@@ -209,13 +224,14 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       const mean = f.reduce((a, b) => a + b, 0) / f.length;
       const sd = Math.sqrt(f.reduce((a, b) => a + (b - mean) ** 2, 0) / f.length);
       const thr = f[0]! - o.topNSigma! * sd;
-      return keepAtLeast(s, (i) => s[i]! >= thr, minKeep, true);
+      return keepAtLeast(s, (i) => s[i]! >= thr, llama ? 1 : minKeep, true); // llama.cpp: no minTokensToKeep
     }
     case "topK": {
-      const k = Math.max(o.topK!, minKeep);
+      const k = llama ? o.topK! : Math.max(o.topK!, minKeep); // llama.cpp: no minTokensToKeep, exactly k
+      if (llama && llama.size !== null) llama.size = Math.min(llama.size, k);
       const order = ranked(s);
       if (k >= order.length) return;
-      if (exactTopK) return removeAllBut(s, order.slice(0, k));
+      if (llama) return removeAllBut(s, order.slice(0, k));
       const kth = s[order[k - 1]!]!; // Hugging Face: every token tied with the k-th stays
       return removeAllBut(s, order.filter((i) => s[i]! >= kth));
     }
@@ -231,6 +247,7 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
     }
     case "minP": {
       const p = softmax(s), order = ranked(s);
+      if (o.minP! > 1) return removeAllBut(s, order.slice(0, Math.max(1, minKeep))); // llama.cpp's rules only
       const pmax = p[order[0]!]!;
       return keepAtLeast(s, (i) => p[i]! >= o.minP! * pmax, minKeep, false, order);
     }
@@ -265,7 +282,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "badWordsIds": return (o.badWordsIds?.length ?? 0) > 0;
     case "logitBias": return (o.logitBias?.size ?? 0) > 0;
     case "allowedTokens": return o.allowedTokens !== undefined;
-    case "temperature": return o.temperature !== 0 && ((o.temperature ?? 1) !== 1 || (o.dynamicTemperature?.range ?? 0) > 0);
+    case "temperature": return (o.temperature !== 0 || o.order === "llama.cpp") && ((o.temperature ?? 1) !== 1 || (o.dynamicTemperature?.range ?? 0) > 0);
     case "topNSigma": return (o.topNSigma ?? 0) > 0;
     case "topK": return (o.topK ?? 0) > 0;
     case "topP": return (o.topP ?? 1) < 1;
@@ -283,11 +300,12 @@ function enabled(name: TransformName, o: RefOptions): boolean {
 export function referenceProbs(logits: ArrayLike<number>, o: RefOptions, context: number[] = []): Float64Array {
   const s = Float64Array.from(logits);
   const order = o.order === "llama.cpp" ? LLAMA_ORDER : Array.isArray(o.order) ? o.order : HF_ORDER;
-  const greedy = o.temperature === 0;
+  const llama = o.order === "llama.cpp" ? { size: s.length } : null;
+  const greedy = o.temperature === 0 && !llama; // llama.cpp: a zero temperature acts where it stands
   for (const name of order) {
     if (!enabled(name, o)) continue;
     if (greedy && !PROCESSORS.has(name)) continue; // greedy: the argmax of the processed logits
-    apply(name, s, o, context, o.order === "llama.cpp");
+    apply(name, s, o, context, llama);
   }
   const best = ranked(s);
   if (best.length === 0) throw new AllRemovedError("every token removed");

@@ -1,0 +1,343 @@
+// The transform table: one entry per transform, from which the option names, op codes, known keys, the
+// "hf" and "llama.cpp" orders, validation and the engine's parameter slots are all derived. A new
+// transform is one entry here and its function in assembly/transforms.ts.
+import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
+import { inRange, integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
+import {
+  OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_MIROSTAT,
+  OP_NGRAM_BANS, OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P,
+  OP_TYPICAL_P, OP_XTC, P_DRY_BASE, P_DRY_MULTIPLIER, P_DYN_EXPONENT, P_DYN_RANGE, P_EPSILON, P_ETA, P_FREQUENCY,
+  P_MIN_P, P_MIROSTAT, P_N_BIAS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K, P_TOP_N_SIGMA, P_TOP_P,
+  P_TYPICAL_P, P_XTC_PROBABILITY, P_XTC_THRESHOLD, type Views,
+} from "./layout.js";
+
+/** The transforms, by the option that configures each; `order` lists these names. */
+export type TransformName =
+  | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
+  | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
+  | "epsilonCutoff" | "etaCutoff" | "xtc" | "dry" | "mirostat";
+
+/** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
+export interface XtcOptions { probability: number; threshold?: number }
+/** llama.cpp's mirostat (v1 with m = 100, or v2): target surprise tau, learning rate eta; mu starts at 2 * tau. */
+export interface MirostatOptions { version: 1 | 2; tau?: number; eta?: number }
+/** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
+export interface DynamicTemperatureOptions { range: number; exponent?: number }
+
+export type { DryOptions };
+
+export interface SamplerOptions {
+  /** Number of tokens, 1 .. 2^20. */
+  vocabSize: number;
+  /** uint32; the same seed and inputs give the same tokens on every runtime. Default: random. */
+  seed?: number;
+  /** logits / T; 0 = greedy (argmax, lowest id wins ties). Default 1. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  typicalP?: number;
+  epsilonCutoff?: number;
+  etaCutoff?: number;
+  topNSigma?: number;
+  minTokensToKeep?: number;
+  repetitionPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  penaltyLastN?: number;
+  noRepeatNgramSize?: number;
+  logitBias?: Record<number, number> | Map<number, number>;
+  badWordsIds?: number[][];
+  allowedTokens?: Uint32Array;
+  order?: "hf" | "llama.cpp" | TransformName[];
+  dry?: DryOptions;
+  xtc?: XtcOptions;
+  mirostat?: MirostatOptions;
+  dynamicTemperature?: DynamicTemperatureOptions;
+}
+
+/** Options after validation, with neutral values filled in. */
+export interface Resolved {
+  vocabSize: number;
+  seed: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  typicalP: number;
+  epsilonCutoff: number;
+  etaCutoff: number;
+  topNSigma: number;
+  minTokensToKeep: number;
+  repetitionPenalty: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  penaltyLastN: number;
+  noRepeatNgramSize: number;
+  logitBias: Map<number, number>;
+  badWordsIds: number[][];
+  allowedTokens: Uint32Array | null;
+  order: readonly TransformName[];
+  /** llama.cpp's rules (order "llama.cpp"): top-k exactly k, zero temperature in place, -inf tokens counted. */
+  llama: boolean;
+  /** dynamicTemperature: range (0 = off) and exponent. */
+  dynRange: number;
+  dynExponent: number;
+  /** xtc: probability (0 = off) and threshold. */
+  xtcProbability: number;
+  xtcThreshold: number;
+  /** dry, resolved (breakers mapped); null = off. */
+  dry: DryResolved | null;
+  mirostat: Required<MirostatOptions> | null;
+}
+
+/** What validation needs besides the option values. */
+export interface ResolveContext {
+  readonly vocabSize: number;
+  /** The order is "llama.cpp": llama.cpp's rules and ranges. */
+  readonly llama: boolean;
+}
+
+export interface Transform {
+  readonly name: TransformName;
+  readonly op: number;
+  /** The SamplerOptions keys this transform reads. */
+  readonly options: readonly string[];
+  /** Validates those options; the result joins the resolved options. */
+  readonly resolve: (o: Readonly<Record<string, unknown>>, c: ResolveContext) => Partial<Resolved>;
+  /** False at the neutral value: the transform stays out of the program. */
+  readonly enabled: (r: Resolved) => boolean;
+  /** Writes the transform's parameter slots (and lists) into the engine. */
+  readonly write: (v: Views, r: Resolved) => void;
+  /** Mirostat replaces it (llama.cpp). */
+  readonly truncation?: boolean;
+  /** Position in llama.cpp's default chain (LLAMA_ORDER); the table itself is in Hugging Face's order. */
+  readonly llamaRank: number;
+}
+
+const none = () => {};
+
+/** A number option in a range, neutral when absent. */
+function ranged(name: string, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean) {
+  return (o: Readonly<Record<string, unknown>>) => ({ [name]: inRange(name, o[name], dflt, lo, hi, loOpen, hiOpen) });
+}
+
+function finite(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  const x = number(name, v);
+  if (!Number.isFinite(x)) throw rangeError(name, "a finite number", v);
+  return x;
+}
+
+export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): Map<number, number> {
+  const out = new Map<number, number>();
+  if (v === undefined) return out;
+  let entries: [unknown, unknown][];
+  if (v instanceof Map) entries = [...v.entries()];
+  else if (typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)) entries = Object.entries(v);
+  else throw typeError(name, "a Record<number, number> or a Map<number, number>", v);
+  for (const [k, b] of entries) {
+    const id = typeof k === "string" && /^\d+$/.test(k) ? Number(k) : k;
+    tokenId(`${name} key`, id, vocab);
+    const x = number(`${name}[${show(id)}]`, b);
+    if (Number.isNaN(x) || x === Infinity) throw rangeError(`${name}[${show(id)}]`, "finite or -Infinity", b);
+    out.set(id as number, x);
+  }
+  return out;
+}
+
+export function checkBadWords(v: unknown, vocab: number, name = "badWordsIds"): number[][] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw typeError(name, "an array of token-id arrays", v);
+  return v.map((seq: unknown, i) => {
+    if (!Array.isArray(seq) || seq.length === 0) throw typeError(`${name}[${i}]`, "a non-empty array of token ids", seq);
+    return seq.map((t: unknown, j) => tokenId(`${name}[${i}][${j}]`, t, vocab));
+  });
+}
+
+export function checkMask(v: unknown, vocab: number, name = "allowedTokens"): Uint32Array | null {
+  if (v === undefined || v === null) return null;
+  const words = Math.ceil(vocab / 32);
+  if (!(v instanceof Uint32Array)) throw typeError(name, `a Uint32Array of ${words} words (one bit per token)`, v);
+  if (v.length !== words) throw rangeError(`${name}.length`, `${words} (ceil(vocabSize / 32))`, v.length);
+  return v;
+}
+
+function checkMirostat(v: unknown): Required<MirostatOptions> | null {
+  if (v === undefined) return null;
+  const m = plainObject("mirostat", v, ["version", "tau", "eta"]);
+  if (m.version !== 1 && m.version !== 2) throw rangeError("mirostat.version", "1 or 2", m.version);
+  return {
+    version: m.version,
+    tau: inRange("mirostat.tau", m.tau, 5, 0, Infinity, false, true),
+    eta: inRange("mirostat.eta", m.eta, 0.1, 0, Infinity, false, true),
+  };
+}
+
+function checkDynamic(v: unknown): { dynRange: number; dynExponent: number } {
+  if (v === undefined) return { dynRange: 0, dynExponent: 1 };
+  const d = plainObject("dynamicTemperature", v, ["range", "exponent"]);
+  return {
+    dynRange: inRange("dynamicTemperature.range", d.range, 0, 0, Infinity, false, true),
+    dynExponent: inRange("dynamicTemperature.exponent", d.exponent, 1, 0, Infinity, false, true),
+  };
+}
+
+function checkXtc(v: unknown): { xtcProbability: number; xtcThreshold: number } {
+  if (v === undefined) return { xtcProbability: 0, xtcThreshold: 0.1 };
+  const x = plainObject("xtc", v, ["probability", "threshold"]);
+  if (x.probability === undefined) throw new TypeError("xtc.probability is required");
+  return {
+    xtcProbability: inRange("xtc.probability", x.probability, 0, 0, 1, false, false),
+    xtcThreshold: inRange("xtc.threshold", x.threshold, 0.1, 0, 1, false, false),
+  };
+}
+
+/** Every transform, in Hugging Face's order (processors, then warpers as `generate` builds them). */
+export const TRANSFORMS: readonly Transform[] = [
+  {
+    name: "repetitionPenalty", op: OP_REPETITION, options: ["repetitionPenalty"], llamaRank: 4,
+    resolve: ranged("repetitionPenalty", 1, 0, Infinity, true, true),
+    enabled: (r) => r.repetitionPenalty !== 1,
+    write: (v, r) => { v.params[P_REPETITION] = r.repetitionPenalty; },
+  },
+  {
+    name: "presencePenalty", op: OP_PRESENCE, options: ["presencePenalty"], llamaRank: 6,
+    resolve: (o) => ({ presencePenalty: finite("presencePenalty", o.presencePenalty, 0) }),
+    enabled: (r) => r.presencePenalty !== 0,
+    write: (v, r) => { v.params[P_PRESENCE] = r.presencePenalty; },
+  },
+  {
+    name: "frequencyPenalty", op: OP_FREQUENCY, options: ["frequencyPenalty"], llamaRank: 5,
+    resolve: (o) => ({ frequencyPenalty: finite("frequencyPenalty", o.frequencyPenalty, 0) }),
+    enabled: (r) => r.frequencyPenalty !== 0,
+    write: (v, r) => { v.params[P_FREQUENCY] = r.frequencyPenalty; },
+  },
+  {
+    // Hugging Face has no DRY: it sits as in llama.cpp, after the penalties.
+    name: "dry", op: OP_DRY, options: ["dry"], llamaRank: 7,
+    resolve: (o, c) => ({ dry: resolveDry(o.dry, c.vocabSize) }),
+    enabled: (r) => r.dry !== null,
+    write: (v, r) => {
+      v.params[P_DRY_MULTIPLIER] = r.dry?.multiplier ?? 0;
+      v.params[P_DRY_BASE] = r.dry?.base ?? 1;
+    },
+  },
+  {
+    name: "noRepeatNgramSize", op: OP_NGRAM_BANS, options: ["noRepeatNgramSize"], llamaRank: 3,
+    resolve: (o) => ({
+      noRepeatNgramSize: o.noRepeatNgramSize === undefined ? 0
+        : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
+    }),
+    enabled: (r) => r.noRepeatNgramSize > 0,
+    write: none,
+  },
+  {
+    name: "badWordsIds", op: OP_BAD_WORDS, options: ["badWordsIds"], llamaRank: 2,
+    resolve: (o, c) => ({ badWordsIds: checkBadWords(o.badWordsIds, c.vocabSize) }),
+    enabled: (r) => r.badWordsIds.length > 0,
+    write: none,
+  },
+  {
+    name: "logitBias", op: OP_LOGIT_BIAS, options: ["logitBias"], llamaRank: 0,
+    resolve: (o, c) => ({ logitBias: checkLogitBias(o.logitBias, c.vocabSize) }),
+    enabled: (r) => r.logitBias.size > 0,
+    write: (v, r) => {
+      let k = 0;
+      v.bias.fill(0);
+      for (const [t, b] of r.logitBias) {
+        v.biasListIds[2 * k] = t;
+        v.biasListValues[2 * k + 1] = b;
+        v.bias[t] = b;
+        k++;
+      }
+      v.params[P_N_BIAS] = k;
+    },
+  },
+  {
+    // Masks sit with the bias in llama.cpp's chain (a grammar sampler runs first there).
+    name: "allowedTokens", op: OP_ALLOWED, options: ["allowedTokens"], llamaRank: 1,
+    resolve: (o, c) => ({ allowedTokens: checkMask(o.allowedTokens, c.vocabSize) }),
+    enabled: (r) => r.allowedTokens !== null,
+    write: (v, r) => { if (r.allowedTokens) v.mask.set(r.allowedTokens); },
+  },
+  {
+    // Hugging Face: 0 is greedy, which skips the warpers. llama.cpp: 0 keeps the best token where the
+    // temperature stands in the chain (dynamic within [0, range] when dynamicTemperature is on).
+    name: "temperature", op: OP_TEMPERATURE, options: ["temperature", "dynamicTemperature"], llamaRank: 17,
+    resolve: (o) => ({
+      temperature: inRange("temperature", o.temperature, 1, 0, Infinity, false, true),
+      ...checkDynamic(o.dynamicTemperature),
+    }),
+    enabled: (r) => (r.temperature !== 0 || r.llama) && (r.temperature !== 1 || r.dynRange > 0),
+    write: (v, r) => {
+      v.params[P_TEMPERATURE] = r.temperature;
+      v.params[P_DYN_RANGE] = r.dynRange;
+      v.params[P_DYN_EXPONENT] = r.dynExponent;
+    },
+  },
+  {
+    name: "topNSigma", op: OP_TOP_N_SIGMA, options: ["topNSigma"], llamaRank: 8, truncation: true,
+    resolve: (o) => ({ topNSigma: finite("topNSigma", o.topNSigma, 0) }),
+    enabled: (r) => r.topNSigma > 0,
+    write: (v, r) => { v.params[P_TOP_N_SIGMA] = r.topNSigma; },
+  },
+  {
+    // llama.cpp's top-k takes no minTokensToKeep and keeps exactly k.
+    name: "topK", op: OP_TOP_K, options: ["topK"], llamaRank: 9, truncation: true,
+    resolve: (o) => ({ topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, Number.MAX_SAFE_INTEGER) }),
+    enabled: (r) => r.topK > 0,
+    write: (v, r) => {
+      v.params[P_TOP_K] = Math.min(r.llama ? r.topK : Math.max(r.topK, r.minTokensToKeep), 0x7fffffff);
+    },
+  },
+  {
+    name: "topP", op: OP_TOP_P, options: ["topP"], llamaRank: 11, truncation: true,
+    resolve: ranged("topP", 1, 0, 1, true, false),
+    enabled: (r) => r.topP < 1,
+    write: (v, r) => { v.params[P_TOP_P] = r.topP; },
+  },
+  {
+    // Above 1 only with llama.cpp's rules (its tests use 1.05: the best minTokensToKeep stay).
+    name: "minP", op: OP_MIN_P, options: ["minP"], llamaRank: 12, truncation: true,
+    resolve: (o, c) => ({ minP: inRange("minP", o.minP, 0, 0, c.llama ? Infinity : 1, false, c.llama) }),
+    enabled: (r) => r.minP > 0,
+    write: (v, r) => { v.params[P_MIN_P] = r.minP; },
+  },
+  {
+    name: "typicalP", op: OP_TYPICAL_P, options: ["typicalP"], llamaRank: 10, truncation: true,
+    resolve: ranged("typicalP", 1, 0, 1, true, false),
+    enabled: (r) => r.typicalP < 1,
+    write: (v, r) => { v.params[P_TYPICAL_P] = r.typicalP; },
+  },
+  {
+    name: "epsilonCutoff", op: OP_EPSILON, options: ["epsilonCutoff"], llamaRank: 13, truncation: true,
+    resolve: ranged("epsilonCutoff", 0, 0, 1, false, true),
+    enabled: (r) => r.epsilonCutoff > 0,
+    write: (v, r) => { v.params[P_EPSILON] = r.epsilonCutoff; },
+  },
+  {
+    name: "etaCutoff", op: OP_ETA, options: ["etaCutoff"], llamaRank: 14, truncation: true,
+    resolve: ranged("etaCutoff", 0, 0, 1, false, true),
+    enabled: (r) => r.etaCutoff > 0,
+    write: (v, r) => { v.params[P_ETA] = r.etaCutoff; },
+  },
+  {
+    // Hugging Face has no XTC: it sits as in llama.cpp, after the truncations.
+    name: "xtc", op: OP_XTC, options: ["xtc"], llamaRank: 16, truncation: true,
+    resolve: (o) => checkXtc(o.xtc),
+    enabled: (r) => r.xtcProbability > 0,
+    write: (v, r) => {
+      v.params[P_XTC_PROBABILITY] = r.xtcProbability;
+      v.params[P_XTC_THRESHOLD] = r.xtcThreshold;
+    },
+  },
+  {
+    name: "mirostat", op: OP_MIROSTAT, options: ["mirostat"], llamaRank: 18,
+    resolve: (o) => ({ mirostat: checkMirostat(o.mirostat) }),
+    enabled: (r) => r.mirostat !== null,
+    write: (v, r) => { v.params[P_MIROSTAT] = r.mirostat?.version ?? 0; },
+  },
+];
+
+export const TRANSFORM_OF: ReadonlyMap<string, Transform> = new Map(TRANSFORMS.map((t) => [t.name, t]));
