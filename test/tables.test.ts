@@ -259,3 +259,53 @@ describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () =>
     expect(nonzero(await probsOf(u5, { badWordsIds: bad }, [0, 1, 0, 1]))).toEqual([false, false, false, true, true]);
   });
 });
+
+describe('llama.cpp\'s rules under order "llama.cpp" (cases read from its src/llama-sampler.cpp; tolerance 1e-5)', () => {
+  const base = [0.1, 0.2, 0.3, 0.4];
+  const llama = { order: "llama.cpp" } as const;
+  const near = (got: Float32Array, want: number[]) => want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
+
+  it("top-k takes no minTokensToKeep: topK 1 with minTokensToKeep 3 keeps one token (Hugging Face keeps three)", async () => {
+    near(await probsOf(base, { ...llama, topK: 1, minTokensToKeep: 3 }), [0, 0, 0, 1]);
+    near(await probsOf(base, { topK: 1, minTokensToKeep: 3 }), [0, 0.2 / 0.9, 0.3 / 0.9, 0.4 / 0.9]);
+  });
+
+  it("top-n-sigma takes no minTokensToKeep", async () => {
+    near(await probsOf(base, { ...llama, topNSigma: 1, minTokensToKeep: 4 }), [0, 0, 0.3 / 0.7, 0.4 / 0.7]);
+    near(await probsOf(base, { topNSigma: 1, minTokensToKeep: 4 }), [0.1, 0.2, 0.3, 0.4]);
+  });
+
+  it("temperature 0 keeps the best token where it stands: after XTC it is XTC's survivor (greedy first would give token 3)", async () => {
+    near(await probsOf(base, { ...llama, temperature: 0, xtc: { probability: 1, threshold: 0.15 } }), [0, 1, 0, 0]);
+    near(await probsOf(base, { temperature: 0, xtc: { probability: 1, threshold: 0.15 } }), [0, 0, 0, 1]);
+  });
+
+  it("temperature 0 with a dynamic range is dynamic within [0, range], not greedy (worked by hand)", async () => {
+    // H([.1, .2, .3, .4]) / ln 4 = 0.92322, the temperature; p ** (1 / 0.92322), normalised
+    const want = [0.0917894, 0.1944725, 0.3017131, 0.412025];
+    near(await probsOf(base, { ...llama, temperature: 0, dynamicTemperature: { range: 1 } }), want);
+    near(await probsOf(base, { temperature: 0, dynamicTemperature: { range: 1 } }), [0, 0, 0, 1]);
+  });
+
+  it("minP above 1 keeps the best max(1, minTokensToKeep), as llama.cpp's test min_p 1.05; Hugging Face's range rejects it", async () => {
+    near(await probsOf(base, { ...llama, minP: 1.05 }), [0, 0, 0, 1]);
+    near(await probsOf(base, { ...llama, minP: 1.05, minTokensToKeep: 2 }), [0, 0, 0.3 / 0.7, 0.4 / 0.7]);
+    await expect(probsOf(base, { minP: 1.05 })).rejects.toThrow(/minP must be in \[0, 1\], got 1\.05/);
+  });
+
+  it("dynamic temperature counts -inf tokens in its maximum entropy: ln 5 with a fifth, banned token (worked by hand)", async () => {
+    const five = [...base.map(Math.log), -Infinity];
+    const o = { temperature: 1, dynamicTemperature: { range: 0.5 } };
+    // llama.cpp: H / ln 5 = 0.795218 -> T = 0.5 + 1 * 0.795218; Hugging Face-style: H / ln 4 = 0.92322 -> T = 1.42322
+    const pow = (t: number) => { const q = base.map((p) => p ** (1 / t)); const z = q.reduce((a, b) => a + b); return q.map((x) => x / z); };
+    near(await probsOf(Float32Array.from(five), { ...llama, ...o }), [...pow(0.5 + 0.7952181), 0]);
+    near(await probsOf(Float32Array.from(five), o), [...pow(0.5 + 0.9232197), 0]);
+  });
+
+  it("XTC counts -inf tokens in its minTokensToKeep test", async () => {
+    const logits = Float32Array.from([Math.log(0.6), Math.log(0.4), -Infinity, -Infinity]);
+    const o = { xtc: { probability: 1, threshold: 0.1 }, minTokensToKeep: 2 };
+    near(await probsOf(logits, { ...llama, ...o }), [0, 1, 0, 0]); // 4 in its array - 1 removed >= 2
+    near(await probsOf(logits, o), [0.6, 0.4, 0, 0]); // 2 finite - 1 removed < 2: XTC does not apply
+  });
+});
