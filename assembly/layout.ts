@@ -69,6 +69,7 @@ export const P_DRY_BASE: i32 = 27;
 export const P_MIROSTAT: i32 = 28;     // mirostat version (1 or 2)
 export const P_MIROSTAT_MU: i32 = 29;  // the running mu, written by the caller each run
 export const P_N_CTX: i32 = 30;        // ids in F_CTX (0: F_PAIRS / P_N_PAIRS were written by the caller)
+export const P_TOP_A: i32 = 31;
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;
@@ -98,6 +99,7 @@ export const OP_EPSILON: i32 = 22;
 export const OP_ETA: i32 = 23;
 export const OP_XTC: i32 = 24;         // exclude top choices (llama.cpp), its own seeded draw
 export const OP_MIROSTAT: i32 = 25;    // mirostat v1 / v2 truncation (llama.cpp) from the running mu; last
+export const OP_TOP_A: i32 = 26;
 
 // run() flags.
 export const FLAG_SAMPLE: i32 = 1;

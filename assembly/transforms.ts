@@ -5,12 +5,12 @@
 import {
   vocab, vpad, ptr, param, F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_COUNTS, F_STAMP, F_BANMARK, F_BIAS, F_MASK,
   F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_DRY,
-  P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_REPETITION,
+  P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_TOP_A, P_REPETITION,
   P_PRESENCE, P_FREQUENCY, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_SUPPRESS, P_DYN_RANGE,
   P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT,
   P_MIROSTAT_MU, OP_SUPPRESS, OP_REPETITION, OP_PRESENCE, OP_FREQUENCY, OP_DRY, OP_NGRAM_BANS, OP_BAD_WORDS,
   OP_LOGIT_BIAS, OP_ALLOWED, OP_FIRST_WARPER, OP_TEMPERATURE, OP_TOP_N_SIGMA, OP_TOP_K, OP_TOP_P, OP_MIN_P,
-  OP_TYPICAL_P, OP_EPSILON, OP_ETA, OP_XTC, OP_MIROSTAT, FLAG_SAMPLE, ERR_INVALID_LOGIT, ERR_ALL_REMOVED,
+  OP_TYPICAL_P, OP_EPSILON, OP_ETA, OP_XTC, OP_MIROSTAT, OP_TOP_A, FLAG_SAMPLE, ERR_INVALID_LOGIT, ERR_ALL_REMOVED,
 } from "./layout";
 import { findInvalid, gather, expPass, moment, maskCopy, suspect, moments, momentCount, momentSum, momentSq } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, idAt, valAt, wAt, keyAt } from "./select";
@@ -45,6 +45,7 @@ export function apply(op: i32): void {
     case OP_EPSILON: case OP_ETA: epsilonEta(op == OP_ETA); break;
     case OP_XTC: xtc(); break;
     case OP_MIROSTAT: mirostat(); break;
+    case OP_TOP_A: topA(); break;
   }
   if (op < OP_FIRST_WARPER && dense) { mValid = false; eValid = false; } // a dense processor moved logits
 }
@@ -331,6 +332,26 @@ function minP(): void {
   }
   candExp(); // the best token has weight 1, so weight < minP is p < minP * p_max
   for (let i = 0; i < n; i++) setW(i, wAt(i) >= mp ? 1 : 0);
+  keepFlagged(false, BY_VALUE, minKeep());
+}
+
+/**
+ * Top-a (KoboldCpp, text-generation-webui): keep p >= topA * p_max^2, at least minTokensToKeep. As
+ * p / p_max = exp(s (x - max)) and p_max = 1 / Z, the cut is x >= max + (ln(topA) - ln Z) / s.
+ */
+function topA(): void {
+  truncated();
+  const a = param(P_TOP_A);
+  if (dense) {
+    ensureMax();
+    if (err) return;
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+    eValid = true;
+    denseThreshold(<f32>(<f64>mx + (Math.log(a) - Math.log(z)) / s), false, minKeep());
+    return;
+  }
+  const z = candExp();
+  for (let i = 0; i < n; i++) setW(i, wAt(i) >= a / z ? 1 : 0);
   keepFlagged(false, BY_VALUE, minKeep());
 }
 

@@ -5,9 +5,9 @@ import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
 import { inRange, integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
   OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_MIROSTAT,
-  OP_NGRAM_BANS, OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P,
+  OP_NGRAM_BANS, OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_A, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P,
   OP_TYPICAL_P, OP_XTC, P_DRY_BASE, P_DRY_MULTIPLIER, P_DYN_EXPONENT, P_DYN_RANGE, P_EPSILON, P_ETA, P_FREQUENCY,
-  P_MIN_P, P_MIROSTAT, P_N_BIAS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_K, P_TOP_N_SIGMA, P_TOP_P,
+  P_MIN_P, P_MIROSTAT, P_N_BIAS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_A, P_TOP_K, P_TOP_N_SIGMA, P_TOP_P,
   P_TYPICAL_P, P_XTC_PROBABILITY, P_XTC_THRESHOLD, type Views,
 } from "./layout.js";
 
@@ -15,7 +15,7 @@ import {
 export type TransformName =
   | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
   | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
-  | "epsilonCutoff" | "etaCutoff" | "xtc" | "dry" | "mirostat";
+  | "epsilonCutoff" | "etaCutoff" | "topA" | "xtc" | "dry" | "mirostat";
 
 /** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
 export interface XtcOptions { probability: number; threshold?: number }
@@ -39,6 +39,8 @@ export interface SamplerOptions {
   typicalP?: number;
   epsilonCutoff?: number;
   etaCutoff?: number;
+  /** Keep p >= topA * p_max^2 (KoboldCpp, text-generation-webui); in [0, 1], neutral 0. */
+  topA?: number;
   topNSigma?: number;
   minTokensToKeep?: number;
   repetitionPenalty?: number;
@@ -67,6 +69,7 @@ export interface Resolved {
   typicalP: number;
   epsilonCutoff: number;
   etaCutoff: number;
+  topA: number;
   topNSigma: number;
   minTokensToKeep: number;
   repetitionPenalty: number;
@@ -321,6 +324,13 @@ export const TRANSFORMS: readonly Transform[] = [
     resolve: ranged("etaCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.etaCutoff > 0,
     write: (v, r) => { v.params[P_ETA] = r.etaCutoff; },
+  },
+  {
+    // KoboldCpp / text-generation-webui: keep p >= topA * p_max^2. Neither library has it: with the cutoffs.
+    name: "topA", op: OP_TOP_A, options: ["topA"], llamaRank: 15, truncation: true,
+    resolve: ranged("topA", 0, 0, 1, false, false),
+    enabled: (r) => r.topA > 0,
+    write: (v, r) => { v.params[P_TOP_A] = r.topA; },
   },
   {
     // Hugging Face has no XTC: it sits as in llama.cpp, after the truncations.

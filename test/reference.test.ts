@@ -30,6 +30,7 @@ const optionsArb = fc.record({
   typicalP: opt(dbl(0.1, 0.99)),
   epsilonCutoff: opt(dbl(1e-4, 0.08)),
   etaCutoff: opt(dbl(1e-4, 0.08)),
+  topA: opt(dbl(0.01, 0.9)),
   topNSigma: opt(dbl(0.3, 4)),
   minTokensToKeep: opt(fc.integer({ min: 1, max: 6 })),
   repetitionPenalty: opt(dbl(0.5, 2).map((r) => r + 0.000317)),
@@ -84,7 +85,7 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
   }
   const shared = {
     temperature: o.temperature, topK: o.topK, topP: o.topP, minP: o.minP, typicalP: o.typicalP,
-    epsilonCutoff: o.epsilonCutoff, etaCutoff: o.etaCutoff, topNSigma: o.topNSigma, minTokensToKeep: o.minTokensToKeep,
+    epsilonCutoff: o.epsilonCutoff, etaCutoff: o.etaCutoff, topA: o.topA, topNSigma: o.topNSigma, minTokensToKeep: o.minTokensToKeep,
     repetitionPenalty: o.repetitionPenalty, presencePenalty: o.presencePenalty, frequencyPenalty: o.frequencyPenalty,
     penaltyLastN: o.penaltyLastN, noRepeatNgramSize: o.noRepeatNgramSize, badWordsIds, allowedTokens,
     order: c.order as "hf" | "llama.cpp" | TransformName[],
@@ -97,7 +98,7 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
   };
   if (o.mirostat) {
     // mirostat replaces the truncations (llama.cpp), and comes last in a custom order
-    for (const k of ["topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topNSigma", "xtc", "dynamicTemperature"] as const) {
+    for (const k of ["topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topA", "topNSigma", "xtc", "dynamicTemperature"] as const) {
       delete (shared as Record<string, unknown>)[k];
     }
     Object.assign(shared, { mirostat: o.mirostat });

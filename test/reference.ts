@@ -98,7 +98,7 @@ interface Llama {
   size: number | null;
 }
 
-const TRUNCATIONS = new Set<TransformName>(["topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "mirostat"]);
+const TRUNCATIONS = new Set<TransformName>(["topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topA", "mirostat"]);
 
 function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], llama: Llama | null): void {
   if (llama && TRUNCATIONS.has(name)) llama.size = null;
@@ -263,6 +263,11 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       const cut = dev(order[last]!);
       return keepAtLeast(s, (i) => dev(i) <= cut, minKeep, false, order);
     }
+    case "topA": {
+      const p = softmax(s), order = ranked(s);
+      const pmax = p[order[0]!]!;
+      return keepAtLeast(s, (i) => p[i]! >= o.topA! * pmax * pmax, minKeep, false, order);
+    }
     case "epsilonCutoff":
     case "etaCutoff": {
       const p = softmax(s);
@@ -290,6 +295,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
     case "typicalP": return (o.typicalP ?? 1) < 1;
     case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
     case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
+    case "topA": return (o.topA ?? 0) > 0;
     case "xtc": return (o.xtc?.probability ?? 0) > 0;
     case "mirostat": return o.mirostat !== undefined;
     case "dry": return o.dry !== undefined && o.dry.multiplier !== 0 && o.dry.penaltyLastN !== 0;

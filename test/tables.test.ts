@@ -309,3 +309,44 @@ describe('llama.cpp\'s rules under order "llama.cpp" (cases read from its src/ll
     near(await probsOf(logits, o), [0.6, 0.4, 0, 0]); // 2 finite - 1 removed < 2: XTC does not apply
   });
 });
+
+describe("top-a (KoboldCpp, text-generation-webui: keep p >= topA * p_max^2; worked by hand, tolerance 1e-5)", () => {
+  const near = (got: Float32Array, want: number[]) => want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
+  const p = [0.05, 0.15, 0.8];
+
+  it("cuts at topA * p_max^2", async () => {
+    near(await probsOf(p, { topA: 0.2 }), [0, 0.15 / 0.95, 0.8 / 0.95]); // bar 0.128
+    near(await probsOf(p, { topA: 0.3 }), [0, 0, 1]); // bar 0.192
+    near(await probsOf(p, { topA: 0.05 }), [0.05, 0.15, 0.8]); // bar 0.032
+    near(await probsOf([0.1, 0.2, 0.3, 0.4], { topA: 1 }), [0, 0.2 / 0.9, 0.3 / 0.9, 0.4 / 0.9]); // bar 0.16
+  });
+
+  it("keeps minTokensToKeep, the best ones (text-generation-webui keeps the first in sorted order)", async () => {
+    near(await probsOf(p, { topA: 0.3, minTokensToKeep: 2 }), [0, 0.15 / 0.95, 0.8 / 0.95]);
+  });
+
+  it("acts after temperature in the hf order, on the tempered distribution", async () => {
+    // temperature 2: p ∝ sqrt(p) = [0.2236, 0.3873, 0.8944] / 1.5053 -> p_max 0.5942, bar 0.5 * 0.3531 = 0.1765
+    const q = [Math.sqrt(0.05), Math.sqrt(0.15), Math.sqrt(0.8)];
+    const z = q[1]! + q[2]!;
+    near(await probsOf(p, { topA: 0.5, temperature: 2 }), [0, q[1]! / z, q[2]! / z]);
+  });
+
+  it("rejects values outside [0, 1] and leaves 0 neutral", async () => {
+    await expect(probsOf(p, { topA: 1.5 })).rejects.toThrow(/topA must be in \[0, 1\], got 1\.5/);
+    await expect(probsOf(p, { topA: -0.1 })).rejects.toThrow(/topA must be in \[0, 1\], got -0\.1/);
+    near(await probsOf(p, { topA: 0 }), p);
+  });
+
+  it("a large vocabulary takes the dense path and agrees with the candidate path", async () => {
+    const V = 50_000;
+    const logits = new Float32Array(V);
+    for (let i = 0; i < V; i++) logits[i] = Math.sin(i * 12.9898) * 4 + (i % 997 === 0 ? 6 : 0);
+    const dense = await probsOf(logits, { topA: 0.02 });
+    const viaTopK = await probsOf(logits, { topK: V - 1, topA: 0.02, order: ["topK", "topA"] }); // candidates first
+    let d = 0;
+    for (let i = 0; i < V; i++) d += Math.abs(dense[i]! - viaTopK[i]!);
+    expect(d).toBeLessThan(1e-4);
+    expect(dense.filter((x) => x > 0).length).toBeGreaterThan(0);
+  });
+});
