@@ -30,10 +30,12 @@ export let epoch: u32 = 0;
 export let err = 0;
 /**
  * llama.cpp's rules: its candidate array keeps tokens whose logit is -inf (banned, masked, or masked by
- * top-n-sigma) until a truncation shrinks the array, and dynamic temperature and XTC count them. This is
- * that array's size when a truncation has set it; -1 means "the finite tokens kept" (what we count).
+ * top-n-sigma) until a truncation shrinks the array, and dynamic temperature and XTC count them. llamaSize
+ * is that array's size where it is known (vocab at first, k after top-k); -1 means "the finite tokens kept,
+ * but at least llamaFloor": a truncation that keeps minTokensToKeep keeps -inf tokens to reach it.
  */
 export let llamaSize = -1;
+export let llamaFloor = 0;
 
 /** Resets the state for a run over `w` (a row of F_LOGITS). */
 export function begin(w: usize, flags: i32): void {
@@ -49,6 +51,7 @@ export function begin(w: usize, flags: i32): void {
   runFlags = flags;
   lastOp = false;
   llamaSize = llama() ? vocab : -1;
+  llamaFloor = 0;
 }
 
 @inline export function setW(i: i32, v: f64): void { store<f64>(ptr(F_CAND_W) + (<usize>i << 3), v); }
@@ -325,5 +328,6 @@ export function denseThreshold(thr: f32, tiesKept: bool, keep: i32): void {
  */
 export function keptCount(): i32 {
   if (llamaSize >= 0) return llamaSize;
-  return dense ? countGE(wPtr, vpad, floorThr()) : n;
+  const finite = dense ? countGE(wPtr, vpad, floorThr()) : n;
+  return max(finite, llamaFloor);
 }

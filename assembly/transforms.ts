@@ -17,7 +17,7 @@ import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, idAt, valAt, wAt, 
 import { nextXtcDouble } from "./rng";
 import { powPos } from "./math";
 import {
-  LOWEST, dense, wPtr, lo, mx, mValid, eValid, s, n, nRestore, runFlags, epoch, err, llamaSize, setW, setKey, setVal,
+  LOWEST, dense, wPtr, lo, mx, mValid, eValid, s, n, nRestore, runFlags, epoch, err, llamaSize, llamaFloor, setW, setKey, setVal,
   minKeep, llama, fail, ensureMax, patch, current, restoreAll, floorThr, gatherAtLeast, toCandidates, candExp,
   candEntropy, cMax, candTopK, keepFlagged, denseTopK, denseThreshold, keptCount,
 } from "./state";
@@ -50,8 +50,15 @@ export function apply(op: i32): void {
   if (op < OP_FIRST_WARPER && dense) { mValid = false; eValid = false; } // a dense processor moved logits
 }
 
-/** A truncation removed tokens: under llama.cpp's rules its array now holds the finite tokens kept. */
-@inline function truncated(): void { if (llamaSize >= 0) llamaSize = -1; }
+/**
+ * Before a truncation that keeps at least `keep` tokens: under llama.cpp's rules its array then holds the
+ * finite tokens kept, or `keep` of them with -inf ones where fewer are finite (its sort puts those last).
+ */
+function truncating(keep: i32): void {
+  if (!llama()) return;
+  llamaFloor = keep > 1 ? min(keep, keptCount()) : 0;
+  llamaSize = -1;
+}
 
 /** Ends a candidate processor: drops the candidates it flagged (weight 0); nothing left is an error. */
 function compactProcessed(): void {
@@ -238,7 +245,7 @@ function allowed(): void {
 
 /** Only the best token stays (lowest id among ties); llama.cpp masks the others, so its array keeps its size. */
 function keepBest(): void {
-  const size = llamaSize;
+  const size = llama() ? keptCount() : -1;
   if (dense) denseTopK(1, true); else candTopK(1, true);
   llamaSize = size;
 }
@@ -277,6 +284,12 @@ function temperature(): void {
  */
 function topNSigma(): void {
   const mk = llama() ? 1 : minKeep();
+  const size = llama() ? keptCount() : -1; // llama.cpp masks: its array keeps its size
+  topNSigmaCut(mk);
+  llamaSize = size;
+}
+
+function topNSigmaCut(mk: i32): void {
   if (dense) {
     ensureMax();
     if (err) return;
@@ -302,13 +315,13 @@ function topNSigma(): void {
  */
 function topK(): void {
   const k = <i32>param(P_TOP_K), exact = llama();
+  if (exact) llamaSize = min(k, keptCount()); // llama.cpp keeps k, -inf tokens too where fewer are finite
   if (dense) denseTopK(k, exact); else candTopK(k, exact);
-  if (llamaSize > k) llamaSize = k;
 }
 
 /** Top-p, nucleus sampling (Holtzman et al. 2019): the smallest set of most likely tokens with mass >= p. */
 function topP(): void {
-  truncated();
+  truncating(minKeep());
   if (dense) { ensureMax(); if (!err) denseTopP(); return; }
   const z = candExp();
   cutByMass(param(P_TOP_P) * z * MASS_SLACK);
@@ -319,8 +332,8 @@ function topP(): void {
  * only) nothing passes, and llama.cpp keeps its best max(1, minTokensToKeep).
  */
 function minP(): void {
-  truncated();
   const mp = param(P_MIN_P);
+  truncating(mp > 1 ? max(1, minKeep()) : minKeep());
   if (mp > 1) { // llama.cpp's rules only: nothing passes, and its best max(1, minTokensToKeep) stay
     if (dense) denseTopK(max(1, minKeep()), true); else candTopK(max(1, minKeep()), true);
     return;
@@ -340,7 +353,7 @@ function minP(): void {
  * p / p_max = exp(s (x - max)) and p_max = 1 / Z, the cut is x >= max + (ln(topA) - ln Z) / s.
  */
 function topA(): void {
-  truncated();
+  truncating(minKeep());
   const a = param(P_TOP_A);
   if (dense) {
     ensureMax();
@@ -357,7 +370,7 @@ function topA(): void {
 
 /** Locally typical sampling (Meister et al. 2022, HF): the tokens closest to the entropy, up to mass p. */
 function typicalP(): void {
-  truncated();
+  truncating(minKeep());
   if (dense) { ensureMax(); if (err) return; toCandidates(); }
   const z = candExp();
   const h = candEntropy(z), lz = Math.log(z);
@@ -373,7 +386,7 @@ function typicalP(): void {
  * with every token tied with the minTokensToKeep-th kept.
  */
 function epsilonEta(eta: bool): void {
-  truncated();
+  truncating(minKeep());
   const eps = param(eta ? P_ETA : P_EPSILON);
   if (dense) {
     ensureMax();
@@ -418,7 +431,7 @@ function xtc(): void {
     for (let i = 0; i < c; i++) if (i != last) patch(idAt(i), -Infinity);
     mValid = false;
     eValid = false;
-    if (llamaSize >= 0) llamaSize -= c - 1;
+    if (llama()) llamaSize = kept - (c - 1);
     return;
   }
   const z = candExp();
@@ -432,7 +445,7 @@ function xtc(): void {
   if (c < 2 || kept - (c - 1) < minKeep()) return;
   for (let i = 0; i < n; i++) setW(i, i == last || wAt(i) / z < thr ? 1 : 0);
   n = compactByFlag(n);
-  if (llamaSize >= 0) llamaSize -= c - 1;
+  if (llama()) llamaSize = kept - (c - 1);
 }
 
 /**
@@ -442,7 +455,7 @@ function xtc(): void {
  * token's log-probability.
  */
 function mirostat(): void {
-  truncated();
+  truncating(1);
   const mu = param(P_MIROSTAT_MU);
   if (dense) { ensureMax(); if (err) return; }
   if (param(P_MIROSTAT) == 2) {

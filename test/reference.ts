@@ -91,19 +91,26 @@ export function badWordBans(context: number[], words: number[][]): Set<number> {
 
 /**
  * llama.cpp's rules (order "llama.cpp"): its candidate array keeps -inf tokens until a truncation shrinks it,
- * and dynamic temperature and XTC count them; `size` is that array's size, null when it holds only the
- * finite tokens kept.
+ * and dynamic temperature and XTC count them; `size` is that array's size, null when it holds the finite
+ * tokens kept but at least `floor` (a truncation keeping minTokensToKeep keeps -inf tokens to reach it).
  */
 interface Llama {
   size: number | null;
+  floor: number;
 }
 
 const TRUNCATIONS = new Set<TransformName>(["topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topA", "mirostat"]);
 
 function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], llama: Llama | null): void {
-  if (llama && TRUNCATIONS.has(name)) llama.size = null;
-  const kept = () => llama?.size ?? ranked(s).length;
   const minKeep = o.minTokensToKeep ?? 1;
+  const kept = () => llama?.size ?? Math.max(ranked(s).length, llama?.floor ?? 0);
+  if (llama && TRUNCATIONS.has(name)) {
+    const keep = name === "mirostat" ? 1 : name === "minP" && o.minP! > 1 ? Math.max(1, minKeep) : minKeep;
+    llama.floor = keep > 1 ? Math.min(keep, kept()) : 0;
+    llama.size = null;
+  }
+  // transforms that mask in llama.cpp (top-n-sigma, a zero temperature) leave its array's size as it is
+  if (llama && (name === "topNSigma" || name === "temperature")) llama.size = kept();
   const V = s.length;
   switch (name) {
     case "repetitionPenalty": {
@@ -213,9 +220,10 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       if (probability < 1) throw new Error("reference: xtc.probability must be 0 or 1");
       const p = softmax(s);
       const top = order.filter((i) => p[i]! >= threshold);
-      if (top.length < 2 || kept() - (top.length - 1) < minKeep) return;
+      const n = kept();
+      if (top.length < 2 || n - (top.length - 1) < minKeep) return;
       for (const i of top.slice(0, -1)) s[i] = -Infinity;
-      if (llama?.size != null) llama.size -= top.length - 1;
+      if (llama) llama.size = n - (top.length - 1);
       return;
     }
     case "topNSigma": {
@@ -228,7 +236,7 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
     }
     case "topK": {
       const k = llama ? o.topK! : Math.max(o.topK!, minKeep); // llama.cpp: no minTokensToKeep, exactly k
-      if (llama && llama.size !== null) llama.size = Math.min(llama.size, k);
+      if (llama) llama.size = Math.min(kept(), k);
       const order = ranked(s);
       if (k >= order.length) return;
       if (llama) return removeAllBut(s, order.slice(0, k));
@@ -306,7 +314,7 @@ function enabled(name: TransformName, o: RefOptions): boolean {
 export function referenceProbs(logits: ArrayLike<number>, o: RefOptions, context: number[] = []): Float64Array {
   const s = Float64Array.from(logits);
   const order = o.order === "llama.cpp" ? LLAMA_ORDER : Array.isArray(o.order) ? o.order : HF_ORDER;
-  const llama = o.order === "llama.cpp" ? { size: s.length } : null;
+  const llama = o.order === "llama.cpp" ? { size: s.length, floor: 0 } : null;
   const greedy = o.temperature === 0 && !llama; // llama.cpp: a zero temperature acts where it stands
   for (const name of order) {
     if (!enabled(name, o)) continue;
