@@ -1,0 +1,2 @@
+export function layoutConstants(source: string): [string, number][];
+export function layoutModule(source: string): string;
