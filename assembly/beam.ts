@@ -1,7 +1,7 @@
 // Beam search's per-row work: the log-softmax normaliser and the row's top tokens, in one read of the row.
 import { rows, vpad, ptr, setResult, F_LOGITS, F_CAND_IDX, F_CAND_VAL, R_LOGPROB, ERR_ALL_REMOVED } from "./layout";
 import { maxGatherExpSum, gatherMax, fusedSum } from "./kernels";
-import { LOWEST, wPtr, lo, mx, n, err, begin, checkMax, estimateThreshold, gatherAtLeast, candTopK } from "./state";
+import { LOWEST, wPtr, mx, n, err, begin, checkMax, estimateThreshold, gatherAtLeast, candTopK } from "./state";
 
 /**
  * Row r of a beam search in one read of its logits from memory: validation, the max, a gather from a
@@ -11,7 +11,7 @@ import { LOWEST, wPtr, lo, mx, n, err, begin, checkMax, estimateThreshold, gathe
  */
 export function beamRow(r: i32, k: i32): i32 {
   if (r < 0 || r >= rows) return ERR_ALL_REMOVED;
-  begin(ptr(F_LOGITS) + (<usize>(r * vpad) << 2), 0);
+  begin(ptr(F_LOGITS) + ((<usize>(r * vpad)) << 2), 0);
   const thr = estimateThreshold(k, 0);
   n = maxGatherExpSum(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   mx = gatherMax;

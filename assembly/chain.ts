@@ -2,16 +2,66 @@
 // into the program; run() applies them (transforms.ts) over the logits and finishes with a draw, the full
 // distribution, or the top log-probabilities.
 import {
-  vpad, ptr, param, setParam, setResult, F_LOGITS, F_EXP, F_CAND_IDX, F_CAND_VAL, F_STAMP, F_BLOCKS, F_PROGRAM, F_CTX, F_PAIRS,
-  F_COUNTS, P_TOP_N, P_GREEDY, P_N_OPS, P_N_CTX, P_N_PAIRS, R_LOGPROB, R_N_TOP, OP_FIRST_WARPER, FLAG_SAMPLE,
-  FLAG_PROBS, FLAG_TOP, FLAG_LOGPROB,
+  vpad,
+  ptr,
+  param,
+  setParam,
+  setResult,
+  F_LOGITS,
+  F_EXP,
+  F_CAND_IDX,
+  F_CAND_VAL,
+  F_STAMP,
+  F_BLOCKS,
+  F_PROGRAM,
+  F_CTX,
+  F_PAIRS,
+  F_COUNTS,
+  P_TOP_N,
+  P_GREEDY,
+  P_N_OPS,
+  P_N_CTX,
+  P_N_PAIRS,
+  R_LOGPROB,
+  R_N_TOP,
+  OP_FIRST_WARPER,
+  FLAG_SAMPLE,
+  FLAG_PROBS,
+  FLAG_TOP,
+  FLAG_LOGPROB,
 } from "./layout";
-import { firstIndexOf, gather, expPass, expBlockSums, drawBlocks, maskedBlockSums, drawMaskedBlocks, drawDense, scale } from "./kernels";
+import {
+  firstIndexOf,
+  gather,
+  expPass,
+  expBlockSums,
+  drawBlocks,
+  maskedBlockSums,
+  drawMaskedBlocks,
+  drawDense,
+  scale,
+} from "./kernels";
 import { BY_VALUE, BY_ID, wselect, sortRange, argBest, swap, idAt, valAt, wAt } from "./select";
 import { nextDouble } from "./rng";
 import {
-  LOWEST, dense, wPtr, lo, mx, eValid, s, n, epoch, err, lastOp, begin, setKey, ensureMax, restoreAll,
-  gatherAtLeast, candExp, cMax,
+  LOWEST,
+  dense,
+  wPtr,
+  lo,
+  mx,
+  eValid,
+  s,
+  n,
+  epoch,
+  err,
+  lastOp,
+  begin,
+  setKey,
+  ensureMax,
+  restoreAll,
+  gatherAtLeast,
+  candExp,
+  cMax,
 } from "./state";
 import { deferTopP, drawTopP } from "./cut";
 import { apply } from "./transforms";
@@ -29,8 +79,8 @@ function finishGreedy(flags: i32): i32 {
   }
   setResult(R_LOGPROB, 0);
   if (flags & FLAG_PROBS) {
-    memory.fill(ptr(F_EXP), 0, <usize>vpad << 2);
-    store<f32>(ptr(F_EXP) + (<usize>tok << 2), 1);
+    memory.fill(ptr(F_EXP), 0, (<usize>vpad) << 2);
+    store<f32>(ptr(F_EXP) + ((<usize>tok) << 2), 1);
   }
   if (flags & FLAG_TOP) {
     store<u32>(ptr(F_CAND_IDX), tok);
@@ -54,8 +104,18 @@ function finish(flags: i32): i32 {
     if (err) return 0;
     // Few survivors of a threshold: candidates (cheap exact work). Many: stay dense, the threshold a mask.
     if (lo > LOWEST) {
-      const c = gather(wPtr, vpad, lo, ptr(F_CAND_IDX), ptr(F_CAND_VAL), flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
-      if (c >= 0) { n = c; dense = false; }
+      const c = gather(
+        wPtr,
+        vpad,
+        lo,
+        ptr(F_CAND_IDX),
+        ptr(F_CAND_VAL),
+        flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN,
+      );
+      if (c >= 0) {
+        n = c;
+        dense = false;
+      }
     }
   }
   const topN = <i32>param(P_TOP_N);
@@ -76,11 +136,14 @@ function finish(flags: i32): i32 {
       if (reuse) tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, target);
       else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
       else tok = drawBlocks(wPtr, vpad, blocks, mx, <f32>s, thr, target, e);
-      if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + (<usize>tok << 2)) - <f64>mx) - lz);
+      if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + ((<usize>tok) << 2)) - <f64>mx) - lz);
     }
     if (flags & FLAG_TOP) {
       let c = gatherAtLeast(topN);
-      if (c > topN) { wselect(c, BY_VALUE, <f64>topN, true); c = topN; }
+      if (c > topN) {
+        wselect(c, BY_VALUE, <f64>topN, true);
+        c = topN;
+      }
       sortRange(0, c - 1, BY_VALUE);
       for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - <f64>mx) - lz);
       setResult(R_N_TOP, <f64>c);
@@ -94,7 +157,8 @@ function finish(flags: i32): i32 {
     // Inverse CDF in token-id order, as the dense draw walks: the token a random number picks depends on
     // the distribution alone, not on how the candidates were gathered. A weighted quickselect, no sort.
     let pick = wselect(n, BY_ID, nextDouble() * z, false);
-    if (wAt(pick) == 0) { // rounding ran past the last positive weight: take the highest id that has one
+    if (wAt(pick) == 0) {
+      // rounding ran past the last positive weight: take the highest id that has one
       for (let i = 0; i < n; i++) if (wAt(i) > 0 && (wAt(pick) == 0 || idAt(i) > idAt(pick))) pick = i;
     }
     tok = <i32>idAt(pick);
@@ -102,12 +166,15 @@ function finish(flags: i32): i32 {
   }
   if (flags & FLAG_PROBS) {
     const e = ptr(F_EXP);
-    memory.fill(e, 0, <usize>vpad << 2);
-    for (let i = 0; i < n; i++) store<f32>(e + (<usize>idAt(i) << 2), <f32>(wAt(i) / z));
+    memory.fill(e, 0, (<usize>vpad) << 2);
+    for (let i = 0; i < n; i++) store<f32>(e + ((<usize>idAt(i)) << 2), <f32>(wAt(i) / z));
   }
   if (flags & FLAG_TOP) {
     let c = n;
-    if (c > topN) { wselect(c, BY_VALUE, <f64>topN, true); c = topN; }
+    if (c > topN) {
+      wselect(c, BY_VALUE, <f64>topN, true);
+      c = topN;
+    }
     sortRange(0, c - 1, BY_VALUE);
     for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - cMax) - lz);
     setResult(R_N_TOP, <f64>c);
@@ -127,24 +194,26 @@ function finish(flags: i32): i32 {
  * + 1 meanwhile and is zero again afterwards.
  */
 function countWindow(m: i32): void {
-  const ids = ptr(F_CTX), pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS);
+  const ids = ptr(F_CTX),
+    pairs = ptr(F_PAIRS),
+    counts = ptr(F_COUNTS);
   let d: u32 = 0;
   for (let i = 0; i < m; i++) {
-    const t = load<u32>(ids + (<usize>i << 2));
-    const c = counts + (<usize>t << 2);
+    const t = load<u32>(ids + ((<usize>i) << 2));
+    const c = counts + ((<usize>t) << 2);
     const at = load<u32>(c);
     if (at == 0) {
-      const e = pairs + (<usize>d << 3);
+      const e = pairs + ((<usize>d) << 3);
       store<u32>(e, t);
       store<u32>(e, 1, 4);
       d++;
       store<u32>(c, d);
     } else {
-      const e = pairs + (<usize>(at - 1) << 3);
+      const e = pairs + ((<usize>(at - 1)) << 3);
       store<u32>(e, load<u32>(e, 4) + 1, 4);
     }
   }
-  for (let k: u32 = 0; k < d; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
+  for (let k: u32 = 0; k < d; k++) store<u32>(counts + ((<usize>load<u32>(pairs + ((<usize>k) << 3))) << 2), 0);
   setParam(P_N_PAIRS, <f64>d);
 }
 
@@ -156,16 +225,22 @@ function countWindow(m: i32): void {
  */
 export function run(flags: i32): i32 {
   epoch++;
-  if (epoch == 0) { memory.fill(ptr(F_STAMP), 0, <usize>vpad << 2); epoch = 1; }
+  if (epoch == 0) {
+    memory.fill(ptr(F_STAMP), 0, (<usize>vpad) << 2);
+    epoch = 1;
+  }
   begin(ptr(F_LOGITS), flags);
   deferTopP = false;
   const nCtx = <i32>param(P_N_CTX);
-  if (nCtx > 0) { countWindow(nCtx); setParam(P_N_CTX, 0); } // the pairs stand until the caller writes again
+  if (nCtx > 0) {
+    countWindow(nCtx);
+    setParam(P_N_CTX, 0);
+  } // the pairs stand until the caller writes again
   const greedy = param(P_GREEDY) != 0;
   const nops = <i32>param(P_N_OPS);
   const prog = ptr(F_PROGRAM);
   for (let k = 0; k < nops; k++) {
-    const op = load<i32>(prog + (<usize>k << 2));
+    const op = load<i32>(prog + ((<usize>k) << 2));
     if (greedy && op >= OP_FIRST_WARPER) continue; // greedy skips temperature and the truncations
     lastOp = k == nops - 1;
     apply(op);

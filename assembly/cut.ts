@@ -1,8 +1,26 @@
 // The top-p cut over the dense distribution and over candidates, and the draw that makes a final top-p
 // cut unnecessary (rejection sampling). Typical sampling shares the mass cut (cutByMass).
 import { vpad, ptr, param, F_EXP, F_CAND_IDX, F_CAND_VAL, P_TOP_P, FLAG_SAMPLE } from "./layout";
-import { gather, gatherRange, countGE, expPass, drawDense, massAbove, aboveMass0, aboveMass1, aboveMass2, aboveMass3,
-  aboveCount0, aboveCount1, aboveCount2, aboveCount3, massBefore, beforeMass, beforeCount, tieCount } from "./kernels";
+import {
+  gather,
+  gatherRange,
+  countGE,
+  expPass,
+  drawDense,
+  massAbove,
+  aboveMass0,
+  aboveMass1,
+  aboveMass2,
+  aboveMass3,
+  aboveCount0,
+  aboveCount1,
+  aboveCount2,
+  aboveCount3,
+  massBefore,
+  beforeMass,
+  beforeCount,
+  tieCount,
+} from "./kernels";
 import { BY_VALUE, wselect, idAt, valAt } from "./select";
 import { nextDouble } from "./rng";
 import { dense, wPtr, lo, mx, eValid, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr } from "./state";
@@ -19,7 +37,10 @@ export function cutByMass(target: f64): void {
   const j = wselect(n, BY_VALUE, target, false);
   let m = j + 1;
   const mk = min(minKeep(), n);
-  if (m < mk) { wselect(n, BY_VALUE, <f64>mk, true); m = mk; }
+  if (m < mk) {
+    wselect(n, BY_VALUE, <f64>mk, true);
+    m = mk;
+  }
   n = m;
 }
 
@@ -28,7 +49,10 @@ export function cutByMass(target: f64): void {
  * (rejection sampling, see drawTopP); otherwise the cut is placed now.
  */
 export function denseTopP(): void {
-  if (lastOp && runFlags == FLAG_SAMPLE) { deferTopP = true; return; }
+  if (lastOp && runFlags == FLAG_SAMPLE) {
+    deferTopP = true;
+    return;
+  }
   const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
   eValid = true;
   cutTopP(z);
@@ -49,13 +73,16 @@ export function drawTopP(): i32 {
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
     const d = drawDense(e, vpad, nextDouble() * z);
-    const v = load<f32>(wPtr + (<usize>d << 2));
+    const v = load<f32>(wPtr + ((<usize>d) << 2));
     massBefore(wPtr, e, vpad, v);
     let before = beforeMass;
     let rank = beforeCount;
     if (tieCount > 1) {
       for (let i = 0; i < d; i++) {
-        if (load<f32>(wPtr + (<usize>i << 2)) == v) { before += <f64>load<f32>(e + (<usize>i << 2)); rank++; }
+        if (load<f32>(wPtr + ((<usize>i) << 2)) == v) {
+          before += <f64>load<f32>(e + ((<usize>i) << 2));
+          rank++;
+        }
       }
     }
     if (before < target || rank < mk) return d;
@@ -74,7 +101,7 @@ function cutTopP(z: f64): void {
   let c = gather(wPtr, vpad, top, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   let mass: f64 = 0;
   for (let i = 0; i < c; i++) {
-    const w = <f64>load<f32>(e + (<usize>idAt(i) << 2));
+    const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
     setW(i, w);
     mass += w;
   }
@@ -87,7 +114,7 @@ function cutTopP(z: f64): void {
   if (bracketCut(target, top, mass, c)) return;
   // Every token as a candidate: exact, and slow only for inputs the bracketing could not narrow.
   c = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
-  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + (<usize>idAt(i) << 2)));
+  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
   n = c;
   dense = false;
   cutByMass(target);
@@ -109,29 +136,56 @@ function bracketCut(target: f64, hiThr: f32, hiMass: f64, hiCount: i32): bool {
   const deep = <f32>(<f64>mx - 88 / s);
   let bLo: f32 = deep > floor ? deep : floor;
   let loCount = countGE(wPtr, vpad, bLo);
-  let bHi = hiThr, hm = hiMass, hc = hiCount;
+  let bHi = hiThr,
+    hm = hiMass,
+    hc = hiCount;
   for (let pass = 0; pass < 8 && loCount - hc > BRACKET_TOKENS; pass++) {
     let t0: f32, t1: f32, t2: f32, t3: f32;
     if (pass == 0) {
       // the first pass spaces its thresholds geometrically in depth: 12, 18, 28, 48 nats
-      t0 = max(<f32>(<f64>mx - 12 / s), bLo); t1 = max(<f32>(<f64>mx - 18 / s), bLo);
-      t2 = max(<f32>(<f64>mx - 28 / s), bLo); t3 = max(<f32>(<f64>mx - 48 / s), bLo);
+      t0 = max(<f32>(<f64>mx - 12 / s), bLo);
+      t1 = max(<f32>(<f64>mx - 18 / s), bLo);
+      t2 = max(<f32>(<f64>mx - 28 / s), bLo);
+      t3 = max(<f32>(<f64>mx - 48 / s), bLo);
     } else {
       const w = <f64>bHi - <f64>bLo;
-      t0 = <f32>(<f64>bHi - w * 0.2); t1 = <f32>(<f64>bHi - w * 0.4);
-      t2 = <f32>(<f64>bHi - w * 0.6); t3 = <f32>(<f64>bHi - w * 0.8);
+      t0 = <f32>(<f64>bHi - w * 0.2);
+      t1 = <f32>(<f64>bHi - w * 0.4);
+      t2 = <f32>(<f64>bHi - w * 0.6);
+      t3 = <f32>(<f64>bHi - w * 0.8);
     }
     massAbove(wPtr, e, vpad, t0, t1, t2, t3);
-    if (aboveMass0 >= target) { bLo = t0; loCount = aboveCount0; }
-    else if (aboveMass1 >= target) { bHi = t0; hm = aboveMass0; hc = aboveCount0; bLo = t1; loCount = aboveCount1; }
-    else if (aboveMass2 >= target) { bHi = t1; hm = aboveMass1; hc = aboveCount1; bLo = t2; loCount = aboveCount2; }
-    else if (aboveMass3 >= target) { bHi = t2; hm = aboveMass2; hc = aboveCount2; bLo = t3; loCount = aboveCount3; }
-    else { bHi = t3; hm = aboveMass3; hc = aboveCount3; }
+    if (aboveMass0 >= target) {
+      bLo = t0;
+      loCount = aboveCount0;
+    } else if (aboveMass1 >= target) {
+      bHi = t0;
+      hm = aboveMass0;
+      hc = aboveCount0;
+      bLo = t1;
+      loCount = aboveCount1;
+    } else if (aboveMass2 >= target) {
+      bHi = t1;
+      hm = aboveMass1;
+      hc = aboveCount1;
+      bLo = t2;
+      loCount = aboveCount2;
+    } else if (aboveMass3 >= target) {
+      bHi = t2;
+      hm = aboveMass2;
+      hc = aboveCount2;
+      bLo = t3;
+      loCount = aboveCount3;
+    } else {
+      bHi = t3;
+      hm = aboveMass3;
+      hc = aboveCount3;
+    }
     if (bHi <= bLo) break; // every token in the bracket has the same value: the quickselect orders them by id
   }
   const c = gatherRange(wPtr, vpad, bLo, bHi, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   if (c == 0) return false;
-  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + (<usize>idAt(i) << 2)));
+  for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
   const j = wselect(c, BY_VALUE, target - hm, false);
   if (hc + j + 1 < minKeep()) return false;
   const cut = valAt(j);

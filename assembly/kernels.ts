@@ -5,6 +5,7 @@ import { BLOCK } from "./layout";
 
 // exp constants: clamp, log2(e), magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one add),
 // ln2 split for Cody-Waite reduction, and Taylor coefficients 1/2! .. 1/6! (|r| <= ln2/2: error < 2e-7).
+// biome-ignore format: one row per constant, four lanes each
 const EXP_K: usize = memory.data<f32>([
   -87.33654, -87.33654, -87.33654, -87.33654,
   1.44269504, 1.44269504, 1.44269504, 1.44269504,
@@ -20,6 +21,7 @@ const EXP_K: usize = memory.data<f32>([
 ], 16);
 
 // Lane masks for a 4-bit nibble of an allowed-token word: lane j is all ones when bit j is set.
+// biome-ignore format: one row per pair of nibbles
 const NIBBLE_MASKS: usize = memory.data<u32>([
   0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, 0,
   0, 0, -1, 0, -1, 0, -1, 0, 0, -1, -1, 0, -1, -1, -1, 0,
@@ -31,11 +33,14 @@ const NIBBLE_MASKS: usize = memory.data<u32>([
 export let suspect: bool = false;
 
 @inline function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  return max(
+    max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+    max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
+  );
 }
 
 @inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /**
@@ -44,16 +49,31 @@ export let suspect: bool = false;
  */
 export function maxPass(p: usize, n: i32, blocks: usize): f32 {
   let g = f32x4.splat(-Infinity);
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  const end = p + (<usize>n << 2);
+  let s0 = f32x4.splat(0),
+    s1 = s0,
+    s2 = s0,
+    s3 = s0;
+  const end = p + ((<usize>n) << 2);
   let bp = blocks;
-  for (let b = p; b < end; b += <usize>BLOCK << 2) {
-    let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
-    const bend = min(b + (<usize>BLOCK << 2), end);
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
+    let m0 = f32x4.splat(-Infinity),
+      m1 = m0,
+      m2 = m0,
+      m3 = m0;
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
     for (let q = b; q < bend; q += 64) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-      m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1); m2 = f32x4.pmax(m2, v2); m3 = f32x4.pmax(m3, v3);
-      s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1); s2 = f32x4.add(s2, v2); s3 = f32x4.add(s3, v3);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16),
+        v2 = v128.load(q, 32),
+        v3 = v128.load(q, 48);
+      m0 = f32x4.pmax(m0, v0);
+      m1 = f32x4.pmax(m1, v1);
+      m2 = f32x4.pmax(m2, v2);
+      m3 = f32x4.pmax(m3, v3);
+      s0 = f32x4.add(s0, v0);
+      s1 = f32x4.add(s1, v1);
+      s2 = f32x4.add(s2, v2);
+      s3 = f32x4.add(s3, v3);
     }
     const m = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
     store<f32>(bp, hmax(m));
@@ -68,16 +88,20 @@ export function maxPass(p: usize, n: i32, blocks: usize): f32 {
 
 /** Bits of the 16 lanes of v0..v3 that are >= t, lane i of vector j at bit 4j + i. */
 @inline function hits16(v0: v128, v1: v128, v2: v128, v3: v128, t: v128): i32 {
-  return i32x4.bitmask(f32x4.ge(v0, t)) | (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
-    (i32x4.bitmask(f32x4.ge(v2, t)) << 8) | (i32x4.bitmask(f32x4.ge(v3, t)) << 12);
+  return (
+    i32x4.bitmask(f32x4.ge(v0, t)) |
+    (i32x4.bitmask(f32x4.ge(v1, t)) << 4) |
+    (i32x4.bitmask(f32x4.ge(v2, t)) << 8) |
+    (i32x4.bitmask(f32x4.ge(v3, t)) << 12)
+  );
 }
 
 /** Appends the tokens base + (each set bit of bits) to (outIdx, outVal from p); returns the new count. */
 @inline function appendHits(bits: i32, base: i32, p: usize, outIdx: usize, outVal: usize, k: i32): i32 {
   while (bits != 0) {
     const i = base + ctz(bits);
-    store<u32>(outIdx + (<usize>k << 2), i);
-    store<f64>(outVal + (<usize>k << 3), <f64>load<f32>(p + (<usize>i << 2)));
+    store<u32>(outIdx + ((<usize>k) << 2), i);
+    store<f64>(outVal + ((<usize>k) << 3), <f64>load<f32>(p + ((<usize>i) << 2)));
     k++;
     bits &= bits - 1;
   }
@@ -95,19 +119,23 @@ export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usi
   const t = f32x4.splat(thr);
   let g = f32x4.splat(-Infinity);
   let sum = f32x4.splat(0);
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   let bp = blocks;
   let k = 0;
-  for (let b = p; b < end; b += <usize>BLOCK << 2) {
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
     let m = f32x4.splat(-Infinity);
-    const bend = min(b + (<usize>BLOCK << 2), end);
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
     for (let q = b; q < bend; q += 64) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16),
+        v2 = v128.load(q, 32),
+        v3 = v128.load(q, 48);
       // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
       const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
       m = f32x4.pmax(m, l);
       sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
-      if (v128.any_true(f32x4.ge(l, t))) k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
+      if (v128.any_true(f32x4.ge(l, t)))
+        k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
     }
     store<f32>(bp, hmax(m));
     bp += 4;
@@ -124,13 +152,14 @@ export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usi
  */
 export function maskedBlockSums(e: usize, x: usize, n: i32, blocks: usize, thr: f32): f64 {
   const t = f32x4.splat(thr);
-  const end = e + (<usize>n << 2);
+  const end = e + ((<usize>n) << 2);
   let total: f64 = 0;
   let bp = blocks;
   let xp = x;
-  for (let b = e; b < end; b += <usize>BLOCK << 2) {
-    let a0 = f32x4.splat(0), a1 = a0;
-    const bend = min(b + (<usize>BLOCK << 2), end);
+  for (let b = e; b < end; b += (<usize>BLOCK) << 2) {
+    let a0 = f32x4.splat(0),
+      a1 = a0;
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
     for (let q = b; q < bend; q += 32) {
       a0 = f32x4.add(a0, v128.and(v128.load(q), f32x4.ge(v128.load(xp), t)));
       a1 = f32x4.add(a1, v128.and(v128.load(q, 16), f32x4.ge(v128.load(xp, 16), t)));
@@ -148,20 +177,25 @@ export function maskedBlockSums(e: usize, x: usize, n: i32, blocks: usize, thr: 
 export function drawMaskedBlocks(e: usize, x: usize, n: i32, blocks: usize, thr: f32, target: f64): i32 {
   const nb = (n + BLOCK - 1) / BLOCK;
   let acc: f64 = 0;
-  let b = 0, last = -1;
+  let b = 0,
+    last = -1;
   for (; b < nb; b++) {
-    const bs = <f64>load<f32>(blocks + (<usize>b << 2));
+    const bs = <f64>load<f32>(blocks + ((<usize>b) << 2));
     if (bs > 0) last = b;
     if (acc + bs > target) break;
     acc += bs;
   }
-  if (b == nb) { b = last; acc = target; }
+  if (b == nb) {
+    b = last;
+    acc = target;
+  }
   if (b < 0) return -1;
-  const start = b * BLOCK, len = min(BLOCK, n - start);
+  const start = b * BLOCK,
+    len = min(BLOCK, n - start);
   let lastPos = -1;
   for (let j = 0; j < len; j++) {
     const i = start + j;
-    const w = load<f32>(x + (<usize>i << 2)) >= thr ? <f64>load<f32>(e + (<usize>i << 2)) : 0;
+    const w = load<f32>(x + ((<usize>i) << 2)) >= thr ? <f64>load<f32>(e + ((<usize>i) << 2)) : 0;
     if (w > 0) lastPos = i;
     acc += w;
     if (acc > target && w > 0) return i;
@@ -173,9 +207,9 @@ export function drawMaskedBlocks(e: usize, x: usize, n: i32, blocks: usize, thr:
 export function firstIndexOf(p: usize, n: i32, blocks: usize, x: f32): i32 {
   const nb = (n + BLOCK - 1) / BLOCK;
   for (let b = 0; b < nb; b++) {
-    if (load<f32>(blocks + (<usize>b << 2)) == x) {
+    if (load<f32>(blocks + ((<usize>b) << 2)) == x) {
       const start = b * BLOCK;
-      const i = findFirst(p + (<usize>start << 2), min(BLOCK, n - start), x);
+      const i = findFirst(p + ((<usize>start) << 2), min(BLOCK, n - start), x);
       if (i >= 0) return start + i;
     }
   }
@@ -185,7 +219,7 @@ export function firstIndexOf(p: usize, n: i32, blocks: usize, x: f32): i32 {
 /** Index of the first NaN or +Infinity in n floats, or -1. */
 export function findInvalid(p: usize, n: i32): i32 {
   for (let i = 0; i < n; i++) {
-    const x = load<f32>(p + (<usize>i << 2));
+    const x = load<f32>(p + ((<usize>i) << 2));
     if (isNaN(x) || x == Infinity) return i;
   }
   return -1;
@@ -194,10 +228,12 @@ export function findInvalid(p: usize, n: i32): i32 {
 /** Index of the first element equal to x (lowest index wins ties), or -1. */
 export function findFirst(p: usize, n: i32, x: f32): i32 {
   const t = f32x4.splat(x);
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   for (let q = p; q < end; q += 64) {
-    const c0 = f32x4.eq(v128.load(q), t), c1 = f32x4.eq(v128.load(q, 16), t);
-    const c2 = f32x4.eq(v128.load(q, 32), t), c3 = f32x4.eq(v128.load(q, 48), t);
+    const c0 = f32x4.eq(v128.load(q), t),
+      c1 = f32x4.eq(v128.load(q, 16), t);
+    const c2 = f32x4.eq(v128.load(q, 32), t),
+      c3 = f32x4.eq(v128.load(q, 48), t);
     if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
       const bits = i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4) | (i32x4.bitmask(c2) << 8) | (i32x4.bitmask(c3) << 12);
       return <i32>((q - p) >> 2) + ctz(bits);
@@ -212,10 +248,13 @@ export function findFirst(p: usize, n: i32, x: f32): i32 {
  */
 export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize, limit: i32 = i32.MAX_VALUE): i32 {
   const t = f32x4.splat(thr);
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   let k = 0;
   for (let q = p; q < end; q += 64) {
-    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    const v0 = v128.load(q),
+      v1 = v128.load(q, 16),
+      v2 = v128.load(q, 32),
+      v3 = v128.load(q, 48);
     // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
     if (v128.any_true(f32x4.ge(f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)), t))) {
       k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
@@ -227,12 +266,15 @@ export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize,
 
 /** Appends every i with lo <= p[i] < hi, in index order; returns how many. */
 export function gatherRange(p: usize, n: i32, lo: f32, hi: f32, outIdx: usize, outVal: usize): i32 {
-  const l4 = f32x4.splat(lo), h4 = f32x4.splat(hi);
-  const end = p + (<usize>n << 2);
+  const l4 = f32x4.splat(lo),
+    h4 = f32x4.splat(hi);
+  const end = p + ((<usize>n) << 2);
   let k = 0;
   for (let q = p; q < end; q += 32) {
-    const v0 = v128.load(q), v1 = v128.load(q, 16);
-    const c0 = v128.and(f32x4.ge(v0, l4), f32x4.lt(v0, h4)), c1 = v128.and(f32x4.ge(v1, l4), f32x4.lt(v1, h4));
+    const v0 = v128.load(q),
+      v1 = v128.load(q, 16);
+    const c0 = v128.and(f32x4.ge(v0, l4), f32x4.lt(v0, h4)),
+      c1 = v128.and(f32x4.ge(v1, l4), f32x4.lt(v1, h4));
     if (v128.any_true(v128.or(c0, c1))) {
       k = appendHits(i32x4.bitmask(c0) | (i32x4.bitmask(c1) << 4), <i32>((q - p) >> 2), p, outIdx, outVal, k);
     }
@@ -241,30 +283,66 @@ export function gatherRange(p: usize, n: i32, lo: f32, hi: f32, outIdx: usize, o
 }
 
 /** Mass (sum of e[i]) and count of the tokens with x[i] >= t_j, for four thresholds at once. */
-export let aboveMass0: f64 = 0, aboveMass1: f64 = 0, aboveMass2: f64 = 0, aboveMass3: f64 = 0;
-export let aboveCount0: i32 = 0, aboveCount1: i32 = 0, aboveCount2: i32 = 0, aboveCount3: i32 = 0;
+export let aboveMass0: f64 = 0,
+  aboveMass1: f64 = 0,
+  aboveMass2: f64 = 0,
+  aboveMass3: f64 = 0;
+export let aboveCount0: i32 = 0,
+  aboveCount1: i32 = 0,
+  aboveCount2: i32 = 0,
+  aboveCount3: i32 = 0;
 export function massAbove(x: usize, e: usize, n: i32, t0: f32, t1: f32, t2: f32, t3: f32): void {
-  const a = f32x4.splat(t0), b = f32x4.splat(t1), c = f32x4.splat(t2), d = f32x4.splat(t3);
-  let ca = i32x4.splat(0), cb = ca, cc = ca, cd = ca;
-  let fa: f64 = 0, fb: f64 = 0, fc: f64 = 0, fd: f64 = 0;
-  const end = x + (<usize>n << 2);
+  const a = f32x4.splat(t0),
+    b = f32x4.splat(t1),
+    c = f32x4.splat(t2),
+    d = f32x4.splat(t3);
+  let ca = i32x4.splat(0),
+    cb = ca,
+    cc = ca,
+    cd = ca;
+  let fa: f64 = 0,
+    fb: f64 = 0,
+    fc: f64 = 0,
+    fd: f64 = 0;
+  const end = x + ((<usize>n) << 2);
   let ep = e;
-  for (let blk = x; blk < end; blk += <usize>BLOCK << 2) {
+  for (let blk = x; blk < end; blk += (<usize>BLOCK) << 2) {
     // f32 lanes within a block, f64 across blocks: the cut needs the mass accurate to ~1e-7
-    let ma = f32x4.splat(0), mb = ma, mc = ma, md = ma;
-    const bend = min(blk + (<usize>BLOCK << 2), end);
+    let ma = f32x4.splat(0),
+      mb = ma,
+      mc = ma,
+      md = ma;
+    const bend = min(blk + ((<usize>BLOCK) << 2), end);
     for (let q = blk; q < bend; q += 16) {
-      const v = v128.load(q), w = v128.load(ep);
-      const ka = f32x4.ge(v, a), kb = f32x4.ge(v, b), kc = f32x4.ge(v, c), kd = f32x4.ge(v, d);
-      ma = f32x4.add(ma, v128.and(w, ka)); mb = f32x4.add(mb, v128.and(w, kb));
-      mc = f32x4.add(mc, v128.and(w, kc)); md = f32x4.add(md, v128.and(w, kd));
-      ca = i32x4.sub(ca, ka); cb = i32x4.sub(cb, kb); cc = i32x4.sub(cc, kc); cd = i32x4.sub(cd, kd);
+      const v = v128.load(q),
+        w = v128.load(ep);
+      const ka = f32x4.ge(v, a),
+        kb = f32x4.ge(v, b),
+        kc = f32x4.ge(v, c),
+        kd = f32x4.ge(v, d);
+      ma = f32x4.add(ma, v128.and(w, ka));
+      mb = f32x4.add(mb, v128.and(w, kb));
+      mc = f32x4.add(mc, v128.and(w, kc));
+      md = f32x4.add(md, v128.and(w, kd));
+      ca = i32x4.sub(ca, ka);
+      cb = i32x4.sub(cb, kb);
+      cc = i32x4.sub(cc, kc);
+      cd = i32x4.sub(cd, kd);
       ep += 16;
     }
-    fa += <f64>hsum(ma); fb += <f64>hsum(mb); fc += <f64>hsum(mc); fd += <f64>hsum(md);
+    fa += <f64>hsum(ma);
+    fb += <f64>hsum(mb);
+    fc += <f64>hsum(mc);
+    fd += <f64>hsum(md);
   }
-  aboveMass0 = fa; aboveMass1 = fb; aboveMass2 = fc; aboveMass3 = fd;
-  aboveCount0 = lanes(ca); aboveCount1 = lanes(cb); aboveCount2 = lanes(cc); aboveCount3 = lanes(cd);
+  aboveMass0 = fa;
+  aboveMass1 = fb;
+  aboveMass2 = fc;
+  aboveMass3 = fd;
+  aboveCount0 = lanes(ca);
+  aboveCount1 = lanes(cb);
+  aboveCount2 = lanes(cc);
+  aboveCount3 = lanes(cd);
 }
 
 @inline function lanes(v: v128): i32 {
@@ -277,16 +355,20 @@ export let beforeCount: i32 = 0;
 export let tieCount: i32 = 0;
 export function massBefore(x: usize, e: usize, n: i32, v: f32): void {
   const t = f32x4.splat(v);
-  let c = i32x4.splat(0), ties = c;
+  let c = i32x4.splat(0),
+    ties = c;
   let total: f64 = 0;
-  const end = x + (<usize>n << 2);
+  const end = x + ((<usize>n) << 2);
   let ep = e;
-  for (let blk = x; blk < end; blk += <usize>BLOCK << 2) {
-    let m0 = f32x4.splat(0), m1 = m0;
-    const bend = min(blk + (<usize>BLOCK << 2), end);
+  for (let blk = x; blk < end; blk += (<usize>BLOCK) << 2) {
+    let m0 = f32x4.splat(0),
+      m1 = m0;
+    const bend = min(blk + ((<usize>BLOCK) << 2), end);
     for (let q = blk; q < bend; q += 32) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16);
-      const k0 = f32x4.gt(v0, t), k1 = f32x4.gt(v1, t);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16);
+      const k0 = f32x4.gt(v0, t),
+        k1 = f32x4.gt(v1, t);
       m0 = f32x4.add(m0, v128.and(v128.load(ep), k0));
       m1 = f32x4.add(m1, v128.and(v128.load(ep, 16), k1));
       c = i32x4.sub(i32x4.sub(c, k0), k1);
@@ -303,8 +385,9 @@ export function massBefore(x: usize, e: usize, n: i32, v: f32): void {
 /** How many of n floats are >= thr. */
 export function countGE(p: usize, n: i32, thr: f32): i32 {
   const t = f32x4.splat(thr);
-  let c0 = i32x4.splat(0), c1 = c0;
-  const end = p + (<usize>n << 2);
+  let c0 = i32x4.splat(0),
+    c1 = c0;
+  const end = p + ((<usize>n) << 2);
   for (let q = p; q < end; q += 32) {
     c0 = i32x4.sub(c0, f32x4.ge(v128.load(q), t));
     c1 = i32x4.sub(c1, f32x4.ge(v128.load(q, 16), t));
@@ -314,8 +397,20 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
 }
 
 /** exp of 4 lanes; lanes below -87.3 (where f32 exp leaves the normal range) give 0, NaN never reaches here. */
-@inline function exp4(x: v128, lo: v128, log2e: v128, magic: v128, ln2hi: v128, ln2lo: v128,
-  c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128): v128 {
+@inline function exp4(
+  x: v128,
+  lo: v128,
+  log2e: v128,
+  magic: v128,
+  ln2hi: v128,
+  ln2lo: v128,
+  c1: v128,
+  c2: v128,
+  c3: v128,
+  c4: v128,
+  c5: v128,
+  c6: v128,
+): v128 {
   const under = f32x4.lt(x, lo);
   const xc = f32x4.pmax(x, lo);
   const z = f32x4.add(f32x4.mul(xc, log2e), magic);
@@ -337,35 +432,63 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
  */
 export let moment: f64 = 0;
 export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32, wantMoment: bool): f64 {
-  const lo = v128.load(EXP_K), log2e = v128.load(EXP_K, 16), magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48), ln2lo = v128.load(EXP_K, 64), c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96), c3 = v128.load(EXP_K, 112), c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144), c6 = v128.load(EXP_K, 160);
-  const m4 = f32x4.splat(mx), s4 = f32x4.splat(s), t4 = f32x4.splat(thr);
-  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
-  const end = p + (<usize>n << 2);
+  const lo = v128.load(EXP_K),
+    log2e = v128.load(EXP_K, 16),
+    magic = v128.load(EXP_K, 32);
+  const ln2hi = v128.load(EXP_K, 48),
+    ln2lo = v128.load(EXP_K, 64),
+    c1 = v128.load(EXP_K, 80);
+  const c2 = v128.load(EXP_K, 96),
+    c3 = v128.load(EXP_K, 112),
+    c4 = v128.load(EXP_K, 128);
+  const c5 = v128.load(EXP_K, 144),
+    c6 = v128.load(EXP_K, 160);
+  const m4 = f32x4.splat(mx),
+    s4 = f32x4.splat(s),
+    t4 = f32x4.splat(thr);
+  let a0 = f32x4.splat(0),
+    a1 = a0,
+    b0 = a0,
+    b1 = a0;
+  const end = p + ((<usize>n) << 2);
   let o = out;
   if (!wantMoment) {
     for (let q = p; q < end; q += 32) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16);
-      const d0 = f32x4.sub(v0, m4), d1 = f32x4.sub(v1, m4);
-      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v0, t4));
-      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v1, t4));
-      v128.store(o, e0); v128.store(o, e1, 16);
-      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16);
+      const d0 = f32x4.sub(v0, m4),
+        d1 = f32x4.sub(v1, m4);
+      const e0 = v128.and(
+        exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        f32x4.ge(v0, t4),
+      );
+      const e1 = v128.and(
+        exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        f32x4.ge(v1, t4),
+      );
+      v128.store(o, e0);
+      v128.store(o, e1, 16);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
       o += 32;
     }
     moment = 0;
   } else {
     for (let q = p; q < end; q += 32) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16);
-      const k0 = f32x4.ge(v0, t4), k1 = f32x4.ge(v1, t4);
-      const d0 = v128.and(f32x4.sub(v0, m4), k0), d1 = v128.and(f32x4.sub(v1, m4), k1);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16);
+      const k0 = f32x4.ge(v0, t4),
+        k1 = f32x4.ge(v1, t4);
+      const d0 = v128.and(f32x4.sub(v0, m4), k0),
+        d1 = v128.and(f32x4.sub(v1, m4), k1);
       const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k0);
       const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k1);
-      v128.store(o, e0); v128.store(o, e1, 16);
-      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
-      b0 = f32x4.add(b0, f32x4.mul(e0, d0)); b1 = f32x4.add(b1, f32x4.mul(e1, d1));
+      v128.store(o, e0);
+      v128.store(o, e1, 16);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
+      b0 = f32x4.add(b0, f32x4.mul(e0, d0));
+      b1 = f32x4.add(b1, f32x4.mul(e1, d1));
       o += 32;
     }
     moment = <f64>hsum(f32x4.add(b0, b1));
@@ -378,22 +501,40 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
  * BLOCK-float block goes to `blocks` (so a draw needs to recompute only one block), the total is returned.
  */
 export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr: f32): f64 {
-  const lo = v128.load(EXP_K), log2e = v128.load(EXP_K, 16), magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48), ln2lo = v128.load(EXP_K, 64), c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96), c3 = v128.load(EXP_K, 112), c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144), c6 = v128.load(EXP_K, 160);
-  const m4 = f32x4.splat(mx), s4 = f32x4.splat(s), t4 = f32x4.splat(thr);
-  const end = p + (<usize>n << 2);
+  const lo = v128.load(EXP_K),
+    log2e = v128.load(EXP_K, 16),
+    magic = v128.load(EXP_K, 32);
+  const ln2hi = v128.load(EXP_K, 48),
+    ln2lo = v128.load(EXP_K, 64),
+    c1 = v128.load(EXP_K, 80);
+  const c2 = v128.load(EXP_K, 96),
+    c3 = v128.load(EXP_K, 112),
+    c4 = v128.load(EXP_K, 128);
+  const c5 = v128.load(EXP_K, 144),
+    c6 = v128.load(EXP_K, 160);
+  const m4 = f32x4.splat(mx),
+    s4 = f32x4.splat(s),
+    t4 = f32x4.splat(thr);
+  const end = p + ((<usize>n) << 2);
   let total: f64 = 0;
   let bp = blocks;
-  for (let b = p; b < end; b += <usize>BLOCK << 2) {
-    let a0 = f32x4.splat(0), a1 = a0;
-    const bend = min(b + (<usize>BLOCK << 2), end);
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
+    let a0 = f32x4.splat(0),
+      a1 = a0;
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
     for (let q = b; q < bend; q += 32) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16);
-      const e0 = v128.and(exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v0, t4));
-      const e1 = v128.and(exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), f32x4.ge(v1, t4));
-      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16);
+      const e0 = v128.and(
+        exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        f32x4.ge(v0, t4),
+      );
+      const e1 = v128.and(
+        exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        f32x4.ge(v1, t4),
+      );
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
     }
     const bs = hsum(f32x4.add(a0, a1));
     store<f32>(bp, bs);
@@ -411,25 +552,36 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
  */
 export let fusedSum: f64 = 0;
 export function maxGatherExpSum(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
-  const lo = v128.load(EXP_K), log2e = v128.load(EXP_K, 16), magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48), ln2lo = v128.load(EXP_K, 64), c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96), c3 = v128.load(EXP_K, 112), c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144), c6 = v128.load(EXP_K, 160);
+  const lo = v128.load(EXP_K),
+    log2e = v128.load(EXP_K, 16),
+    magic = v128.load(EXP_K, 32);
+  const ln2hi = v128.load(EXP_K, 48),
+    ln2lo = v128.load(EXP_K, 64),
+    c1 = v128.load(EXP_K, 80);
+  const c2 = v128.load(EXP_K, 96),
+    c3 = v128.load(EXP_K, 112),
+    c4 = v128.load(EXP_K, 128);
+  const c5 = v128.load(EXP_K, 144),
+    c6 = v128.load(EXP_K, 160);
   const t = f32x4.splat(thr);
   let sum = f32x4.splat(0);
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   let k = 0;
   let run: f32 = -Infinity;
   let total: f64 = 0;
-  for (let b = p; b < end; b += <usize>BLOCK << 2) {
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
     let m = f32x4.splat(-Infinity);
-    const bend = min(b + (<usize>BLOCK << 2), end);
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
     for (let q = b; q < bend; q += 64) {
-      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16),
+        v2 = v128.load(q, 32),
+        v3 = v128.load(q, 48);
       const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
       m = f32x4.pmax(m, l);
       sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
-      if (v128.any_true(f32x4.ge(l, t))) k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
+      if (v128.any_true(f32x4.ge(l, t)))
+        k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
     }
     const bm = hmax(m);
     if (bm > run) {
@@ -438,7 +590,8 @@ export function maxGatherExpSum(p: usize, n: i32, thr: f32, outIdx: usize, outVa
     }
     if (run == -Infinity || !(run < Infinity)) continue; // nothing finite yet, or NaN / +inf (reported below)
     const m4 = f32x4.splat(run);
-    let a0 = f32x4.splat(0), a1 = a0;
+    let a0 = f32x4.splat(0),
+      a1 = a0;
     for (let q = b; q < bend; q += 32) {
       a0 = f32x4.add(a0, exp4(f32x4.sub(v128.load(q), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6));
       a1 = f32x4.add(a1, exp4(f32x4.sub(v128.load(q, 16), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6));
@@ -461,28 +614,32 @@ export function drawBlocks(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr
   let b = 0;
   let last = -1;
   for (; b < nb; b++) {
-    const bs = <f64>load<f32>(blocks + (<usize>b << 2));
+    const bs = <f64>load<f32>(blocks + ((<usize>b) << 2));
     if (bs > 0) last = b;
     if (acc + bs > target) break;
     acc += bs;
   }
-  if (b == nb) { b = last; acc = target; } // rounding left the target unreached: the last positive block
+  if (b == nb) {
+    b = last;
+    acc = target;
+  } // rounding left the target unreached: the last positive block
   if (b < 0) return -1;
-  const start = b * BLOCK, len = min(BLOCK, n - start);
-  expPass(p + (<usize>start << 2), tmp, len, mx, s, thr, false);
+  const start = b * BLOCK,
+    len = min(BLOCK, n - start);
+  expPass(p + ((<usize>start) << 2), tmp, len, mx, s, thr, false);
   for (let j = 0; j < len; j++) {
-    const e = <f64>load<f32>(tmp + (<usize>j << 2));
+    const e = <f64>load<f32>(tmp + ((<usize>j) << 2));
     acc += e;
     if (acc > target && e > 0) return start + j;
   }
-  for (let j = len - 1; j >= 0; j--) if (load<f32>(tmp + (<usize>j << 2)) > 0) return start + j;
+  for (let j = len - 1; j >= 0; j--) if (load<f32>(tmp + ((<usize>j) << 2)) > 0) return start + j;
   return -1;
 }
 
 /** Multiplies n floats by k in place. */
 export function scale(p: usize, n: i32, k: f32): void {
   const k4 = f32x4.splat(k);
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   for (let q = p; q < end; q += 16) v128.store(q, f32x4.mul(v128.load(q), k4));
 }
 
@@ -492,13 +649,13 @@ export function scale(p: usize, n: i32, k: f32): void {
  */
 export function drawDense(p: usize, n: i32, target: f64): i32 {
   let acc: f64 = 0;
-  const end = p + (<usize>n << 2);
+  const end = p + ((<usize>n) << 2);
   for (let q = p; q < end; q += 16) {
     const v = v128.load(q);
     const h = <f64>hsum(v);
     if (acc + h > target) {
       for (let j = 0; j < 4; j++) {
-        const e = <f64>load<f32>(q + (<usize>j << 2));
+        const e = <f64>load<f32>(q + ((<usize>j) << 2));
         acc += e;
         if (acc > target && e > 0) return <i32>((q - p) >> 2) + j;
       }
@@ -506,7 +663,7 @@ export function drawDense(p: usize, n: i32, target: f64): i32 {
       acc += h;
     }
   }
-  for (let i = n - 1; i >= 0; i--) if (load<f32>(p + (<usize>i << 2)) > 0) return i;
+  for (let i = n - 1; i >= 0; i--) if (load<f32>(p + ((<usize>i) << 2)) > 0) return i;
   return -1;
 }
 
@@ -516,17 +673,19 @@ export function drawDense(p: usize, n: i32, target: f64): i32 {
  */
 export function maskCopy(src: usize, dst: usize, mask: usize, n: i32): void {
   const neg = f32x4.splat(-Infinity);
-  let m0 = neg, s0 = f32x4.splat(0);
+  let m0 = neg,
+    s0 = f32x4.splat(0);
   const blocks = n >> 5;
   for (let b = 0; b < blocks; b++) {
-    const word = load<u32>(mask + (<usize>b << 2));
-    const sp = src + (<usize>b << 7), dp = dst + (<usize>b << 7);
+    const word = load<u32>(mask + ((<usize>b) << 2));
+    const sp = src + ((<usize>b) << 7),
+      dp = dst + ((<usize>b) << 7);
     for (let j = 0; j < 8; j++) {
-      const off = <usize>j << 4;
+      const off = (<usize>j) << 4;
       const v = v128.load(sp + off);
       m0 = f32x4.pmax(m0, v);
       s0 = f32x4.add(s0, v);
-      const lanes = v128.load(NIBBLE_MASKS + (<usize>((word >>> (j << 2)) & 15) << 4));
+      const lanes = v128.load(NIBBLE_MASKS + ((<usize>((word >>> (j << 2)) & 15)) << 4));
       v128.store(dp + off, v128.bitselect(v, neg, lanes));
     }
   }
@@ -538,10 +697,14 @@ export let momentCount: i32 = 0;
 export let momentSum: f64 = 0;
 export let momentSq: f64 = 0;
 export function moments(p: usize, n: i32, thr: f32, shift: f32): void {
-  const t = f32x4.splat(thr), sh = f32x4.splat(shift);
+  const t = f32x4.splat(thr),
+    sh = f32x4.splat(shift);
   let c = i32x4.splat(0);
-  let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
-  const end = p + (<usize>n << 2);
+  let s0 = f64x2.splat(0),
+    s1 = s0,
+    q0 = s0,
+    q1 = s0;
+  const end = p + ((<usize>n) << 2);
   for (let q = p; q < end; q += 16) {
     const v = v128.load(q);
     const k = f32x4.ge(v, t);
@@ -549,11 +712,15 @@ export function moments(p: usize, n: i32, thr: f32, shift: f32): void {
     const d = v128.and(f32x4.sub(v, sh), k);
     const lo = f64x2.promote_low_f32x4(d);
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(d, d, 2, 3, 0, 1));
-    s0 = f64x2.add(s0, lo); s1 = f64x2.add(s1, hi);
-    q0 = f64x2.add(q0, f64x2.mul(lo, lo)); q1 = f64x2.add(q1, f64x2.mul(hi, hi));
+    s0 = f64x2.add(s0, lo);
+    s1 = f64x2.add(s1, hi);
+    q0 = f64x2.add(q0, f64x2.mul(lo, lo));
+    q1 = f64x2.add(q1, f64x2.mul(hi, hi));
   }
-  momentCount = i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
-  const s = f64x2.add(s0, s1), qq = f64x2.add(q0, q1);
+  momentCount =
+    i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+  const s = f64x2.add(s0, s1),
+    qq = f64x2.add(q0, q1);
   momentSum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
   momentSq = f64x2.extract_lane(qq, 0) + f64x2.extract_lane(qq, 1);
 }

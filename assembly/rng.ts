@@ -58,7 +58,15 @@ export function nextXtcDouble(peek: bool): f64 {
 }
 
 /** The 64-bit states, for saving and restoring the streams. */
-export function rngState(): u64 { return state; }
-export function setRngState(s: u64): void { state = s; }
-export function xtcState(): u64 { return xstate; }
-export function setXtcState(s: u64): void { xstate = s; }
+export function rngState(): u64 {
+  return state;
+}
+export function setRngState(s: u64): void {
+  state = s;
+}
+export function xtcState(): u64 {
+  return xstate;
+}
+export function setXtcState(s: u64): void {
+  xstate = s;
+}

@@ -9,29 +9,53 @@ export const BY_VALUE: i32 = 0;
 export const BY_KEY: i32 = 1;
 export const BY_ID: i32 = 2; // lower token id first: the order every draw walks, dense or candidates
 
-@inline function idAt(i: i32): u32 { return load<u32>(ptr(F_CAND_IDX) + (<usize>i << 2)); }
-@inline function valAt(i: i32): f64 { return load<f64>(ptr(F_CAND_VAL) + (<usize>i << 3)); }
-@inline function wAt(i: i32): f64 { return load<f64>(ptr(F_CAND_W) + (<usize>i << 3)); }
-@inline function keyAt(i: i32): f64 { return load<f64>(ptr(F_CAND_K) + (<usize>i << 3)); }
+@inline function idAt(i: i32): u32 {
+  return load<u32>(ptr(F_CAND_IDX) + ((<usize>i) << 2));
+}
+@inline function valAt(i: i32): f64 {
+  return load<f64>(ptr(F_CAND_VAL) + ((<usize>i) << 3));
+}
+@inline function wAt(i: i32): f64 {
+  return load<f64>(ptr(F_CAND_W) + ((<usize>i) << 3));
+}
+@inline function keyAt(i: i32): f64 {
+  return load<f64>(ptr(F_CAND_K) + ((<usize>i) << 3));
+}
 
 /** True when candidate a comes before candidate b in the given order. */
 @inline function before(a: i32, b: i32, order: i32): bool {
   if (order == BY_VALUE) {
-    const va = valAt(a), vb = valAt(b);
+    const va = valAt(a),
+      vb = valAt(b);
     return va > vb || (va == vb && idAt(a) < idAt(b));
   }
   if (order == BY_ID) return idAt(a) < idAt(b);
-  const ka = keyAt(a), kb = keyAt(b);
+  const ka = keyAt(a),
+    kb = keyAt(b);
   return ka < kb || (ka == kb && idAt(a) < idAt(b));
 }
 
 export function swap(a: i32, b: i32): void {
-  const pi = ptr(F_CAND_IDX), pv = ptr(F_CAND_VAL), pw = ptr(F_CAND_W), pk = ptr(F_CAND_K);
-  const oa4 = <usize>a << 2, ob4 = <usize>b << 2, oa8 = <usize>a << 3, ob8 = <usize>b << 3;
-  const i = load<u32>(pi + oa4); store<u32>(pi + oa4, load<u32>(pi + ob4)); store<u32>(pi + ob4, i);
-  const v = load<f64>(pv + oa8); store<f64>(pv + oa8, load<f64>(pv + ob8)); store<f64>(pv + ob8, v);
-  const w = load<f64>(pw + oa8); store<f64>(pw + oa8, load<f64>(pw + ob8)); store<f64>(pw + ob8, w);
-  const k = load<f64>(pk + oa8); store<f64>(pk + oa8, load<f64>(pk + ob8)); store<f64>(pk + ob8, k);
+  const pi = ptr(F_CAND_IDX),
+    pv = ptr(F_CAND_VAL),
+    pw = ptr(F_CAND_W),
+    pk = ptr(F_CAND_K);
+  const oa4 = (<usize>a) << 2,
+    ob4 = (<usize>b) << 2,
+    oa8 = (<usize>a) << 3,
+    ob8 = (<usize>b) << 3;
+  const i = load<u32>(pi + oa4);
+  store<u32>(pi + oa4, load<u32>(pi + ob4));
+  store<u32>(pi + ob4, i);
+  const v = load<f64>(pv + oa8);
+  store<f64>(pv + oa8, load<f64>(pv + ob8));
+  store<f64>(pv + ob8, v);
+  const w = load<f64>(pw + oa8);
+  store<f64>(pw + oa8, load<f64>(pw + ob8));
+  store<f64>(pw + ob8, w);
+  const k = load<f64>(pk + oa8);
+  store<f64>(pk + oa8, load<f64>(pk + ob8));
+  store<f64>(pk + ob8, k);
 }
 
 /** Median of three to position hi, then Lomuto partition of [lo, hi]; returns the pivot's final position. */
@@ -59,7 +83,8 @@ function partition(lo: i32, hi: i32, order: i32): i32 {
  * Returns n - 1 when the whole weight falls short of target.
  */
 export function wselect(n: i32, order: i32, target: f64, unit: bool): i32 {
-  let lo = 0, hi = n - 1;
+  let lo = 0,
+    hi = n - 1;
   let acc: f64 = 0;
   while (lo < hi) {
     const p = partition(lo, hi, order);
@@ -83,37 +108,48 @@ export function wselect(n: i32, order: i32, target: f64, unit: bool): i32 {
 export function sortRange(lo: i32, hi: i32, order: i32): void {
   while (hi - lo >= 16) {
     const p = partition(lo, hi, order);
-    if (p - lo < hi - p) { sortRange(lo, p - 1, order); lo = p + 1; }
-    else { sortRange(p + 1, hi, order); hi = p - 1; }
+    if (p - lo < hi - p) {
+      sortRange(lo, p - 1, order);
+      lo = p + 1;
+    } else {
+      sortRange(p + 1, hi, order);
+      hi = p - 1;
+    }
   }
   for (let i = lo + 1; i <= hi; i++) {
     let j = i;
-    while (j > lo && before(j, j - 1, order)) { swap(j, j - 1); j--; }
+    while (j > lo && before(j, j - 1, order)) {
+      swap(j, j - 1);
+      j--;
+    }
   }
 }
 
 /** The r-th largest (0-based) of cnt values of type T (f32 or f64) at p, by quickselect; reorders them. */
 export function nthLargest<T>(p: usize, cnt: i32, r: i32): T {
   const sh: usize = sizeof<T>() == 8 ? 3 : 2;
-  let a = 0, b = cnt - 1;
+  let a = 0,
+    b = cnt - 1;
   while (a < b) {
-    const pv = load<T>(p + (<usize>(a + ((b - a) >> 1)) << sh));
-    let i = a, j = b;
+    const pv = load<T>(p + ((<usize>(a + ((b - a) >> 1))) << sh));
+    let i = a,
+      j = b;
     while (i <= j) {
-      while (load<T>(p + (<usize>i << sh)) > pv) i++;
-      while (load<T>(p + (<usize>j << sh)) < pv) j--;
+      while (load<T>(p + ((<usize>i) << sh)) > pv) i++;
+      while (load<T>(p + ((<usize>j) << sh)) < pv) j--;
       if (i <= j) {
-        const t = load<T>(p + (<usize>i << sh));
-        store<T>(p + (<usize>i << sh), load<T>(p + (<usize>j << sh)));
-        store<T>(p + (<usize>j << sh), t);
-        i++; j--;
+        const t = load<T>(p + ((<usize>i) << sh));
+        store<T>(p + ((<usize>i) << sh), load<T>(p + ((<usize>j) << sh)));
+        store<T>(p + ((<usize>j) << sh), t);
+        i++;
+        j--;
       }
     }
     if (r <= j) b = j;
     else if (r >= i) a = i;
     else break;
   }
-  return load<T>(p + (<usize>r << sh));
+  return load<T>(p + ((<usize>r) << sh));
 }
 
 /** Keeps the candidates whose weight (used as a keep flag) is non-zero, in their current order; returns the new count. */

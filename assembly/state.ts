@@ -7,8 +7,27 @@
 //          pass; every later transform works on the few survivors.
 // Sparse processors (penalties, bias, bans) patch the logits in place; run() restores them at the end.
 import {
-  vocab, vpad, ptr, param, setResult, F_LOGITS, F_CAND_IDX, F_CAND_VAL, F_CAND_W, F_CAND_K, F_STAMP, F_RESTORE,
-  F_SAMPLE, F_BLOCKS, SAMPLE_SLOTS, P_MIN_KEEP, P_LLAMA, R_ERROR_INDEX, R_ERROR_VALUE, ERR_INVALID_LOGIT, ERR_ALL_REMOVED,
+  vocab,
+  vpad,
+  ptr,
+  param,
+  setResult,
+  F_LOGITS,
+  F_CAND_IDX,
+  F_CAND_VAL,
+  F_CAND_W,
+  F_CAND_K,
+  F_STAMP,
+  F_RESTORE,
+  F_SAMPLE,
+  F_BLOCKS,
+  SAMPLE_SLOTS,
+  P_MIN_KEEP,
+  P_LLAMA,
+  R_ERROR_INDEX,
+  R_ERROR_VALUE,
+  ERR_INVALID_LOGIT,
+  ERR_ALL_REMOVED,
 } from "./layout";
 import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect } from "./kernels";
 import { BY_VALUE, wselect, compactByFlag, idAt, valAt, wAt, nthLargest } from "./select";
@@ -18,14 +37,14 @@ export const LOWEST: f32 = -f32.MAX_VALUE;
 export let dense = true;
 export let wPtr: usize = 0;
 export let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = none removed but -inf ones)
-export let mx: f32 = 0;      // dense: max logit, valid when mValid
+export let mx: f32 = 0; // dense: max logit, valid when mValid
 export let mValid = false;
-export let eValid = false;   // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
-export let s: f64 = 1;       // inverse temperature, applied lazily
-export let n = 0;            // candidate count
+export let eValid = false; // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
+export let s: f64 = 1; // inverse temperature, applied lazily
+export let n = 0; // candidate count
 export let nRestore = 0;
 export let runFlags = 0;
-export let lastOp = false;   // the op being applied is the last of the program
+export let lastOp = false; // the op being applied is the last of the program
 export let epoch: u32 = 0;
 export let err = 0;
 /**
@@ -54,12 +73,22 @@ export function begin(w: usize, flags: i32): void {
   llamaFloor = 0;
 }
 
-@inline export function setW(i: i32, v: f64): void { store<f64>(ptr(F_CAND_W) + (<usize>i << 3), v); }
-@inline export function setKey(i: i32, v: f64): void { store<f64>(ptr(F_CAND_K) + (<usize>i << 3), v); }
-@inline export function setVal(i: i32, v: f64): void { store<f64>(ptr(F_CAND_VAL) + (<usize>i << 3), v); }
-@inline export function minKeep(): i32 { return <i32>param(P_MIN_KEEP); }
+@inline export function setW(i: i32, v: f64): void {
+  store<f64>(ptr(F_CAND_W) + ((<usize>i) << 3), v);
+}
+@inline export function setKey(i: i32, v: f64): void {
+  store<f64>(ptr(F_CAND_K) + ((<usize>i) << 3), v);
+}
+@inline export function setVal(i: i32, v: f64): void {
+  store<f64>(ptr(F_CAND_VAL) + ((<usize>i) << 3), v);
+}
+@inline export function minKeep(): i32 {
+  return <i32>param(P_MIN_KEEP);
+}
 /** llama.cpp's rules are on (order "llama.cpp"). */
-@inline export function llama(): bool { return param(P_LLAMA) != 0; }
+@inline export function llama(): bool {
+  return param(P_LLAMA) != 0;
+}
 
 export function fail(code: i32, index: i32, value: f64): void {
   err = code;
@@ -78,21 +107,27 @@ export function ensureMax(): void {
 export function checkMax(): void {
   if (suspect) {
     const i = findInvalid(wPtr, vocab);
-    if (i >= 0) { fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(wPtr + (<usize>i << 2))); return; }
+    if (i >= 0) {
+      fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(wPtr + ((<usize>i) << 2)));
+      return;
+    }
   }
-  if (mx == -Infinity) { fail(ERR_ALL_REMOVED, -1, 0); return; }
+  if (mx == -Infinity) {
+    fail(ERR_ALL_REMOVED, -1, 0);
+    return;
+  }
   mValid = true;
 }
 
 // ---- dense patches: in-place changes of a few logits, restored at the end of the run ----
 
 export function patch(i: u32, v: f32): void {
-  const a = wPtr + (<usize>i << 2);
+  const a = wPtr + ((<usize>i) << 2);
   if (wPtr == ptr(F_LOGITS)) {
-    const st = ptr(F_STAMP) + (<usize>i << 2);
+    const st = ptr(F_STAMP) + ((<usize>i) << 2);
     if (load<u32>(st) != epoch) {
       store<u32>(st, epoch);
-      const r = ptr(F_RESTORE) + (<usize>nRestore << 3);
+      const r = ptr(F_RESTORE) + ((<usize>nRestore) << 3);
       store<u32>(r, i);
       store<f32>(r, load<f32>(a), 4);
       nRestore++;
@@ -103,23 +138,26 @@ export function patch(i: u32, v: f32): void {
 
 /** The current logit of token i, or an error if the caller's value is NaN / +Infinity. */
 export function current(i: u32): f32 {
-  const x = load<f32>(wPtr + (<usize>i << 2));
+  const x = load<f32>(wPtr + ((<usize>i) << 2));
   if (isNaN(x) || x == Infinity) fail(ERR_INVALID_LOGIT, <i32>i, <f64>x);
   return x;
 }
 
 export function restoreAll(): void {
-  const l = ptr(F_LOGITS), r = ptr(F_RESTORE);
+  const l = ptr(F_LOGITS),
+    r = ptr(F_RESTORE);
   for (let k = 0; k < nRestore; k++) {
-    const e = r + (<usize>k << 3);
-    store<f32>(l + (<usize>load<u32>(e) << 2), load<f32>(e, 4));
+    const e = r + ((<usize>k) << 3);
+    store<f32>(l + ((<usize>load<u32>(e)) << 2), load<f32>(e, 4));
   }
   nRestore = 0;
 }
 
 // ---- moving from dense to candidates ----
 
-@inline export function floorThr(): f32 { return lo > LOWEST ? lo : LOWEST; }
+@inline export function floorThr(): f32 {
+  return lo > LOWEST ? lo : LOWEST;
+}
 
 /**
  * A threshold expected to leave a little more than k tokens above it, from a sample of the logits; each
@@ -133,18 +171,21 @@ export function estimateThreshold(k: i32, attempt: i32): f32 {
   // cache one by one once the logits outgrow L2), and 1,024 values keep the estimate steady.
   const runs = SAMPLE_SLOTS >> 4;
   const step = (vocab / runs) & ~15; // >= 64: vocab > 4096
-  const want = <i64>(2 * k + 64) << (2 * attempt); // each sampled value stands for vocab / SAMPLE_SLOTS tokens
-  const r64 = want * <i64>SAMPLE_SLOTS / <i64>vocab;
+  const want = (<i64>(2 * k + 64)) << (2 * attempt); // each sampled value stands for vocab / SAMPLE_SLOTS tokens
+  const r64 = (want * <i64>SAMPLE_SLOTS) / <i64>vocab;
   if (r64 >= <i64>SAMPLE_SLOTS) return floor;
   const r = <i32>r64;
   if (r < 16) return sampledSmall(step, runs, r, floor);
   const sp = ptr(F_SAMPLE);
   let cnt = 0;
   for (let j = 0; j < runs; j++) {
-    const a = wPtr + (<usize>(j * step) << 2);
+    const a = wPtr + ((<usize>(j * step)) << 2);
     for (let i = 0; i < 16; i++) {
-      const x = load<f32>(a + (<usize>i << 2));
-      if (x >= floor) { store<f32>(sp + (<usize>cnt << 2), x); cnt++; }
+      const x = load<f32>(a + ((<usize>i) << 2));
+      if (x >= floor) {
+        store<f32>(sp + ((<usize>cnt) << 2), x);
+        cnt++;
+      }
     }
   }
   return r >= cnt ? floor : nthLargest<f32>(sp, cnt, r);
@@ -160,7 +201,7 @@ function sampledSmall(step: i32, runs: i32, r: i32, floor: f32): f32 {
   let m = 0;
   let bar: f32 = -Infinity; // the list's last entry once it is full
   for (let j = 0; j < runs; j++) {
-    const a = wPtr + (<usize>(j * step) << 2);
+    const a = wPtr + ((<usize>(j * step)) << 2);
     if (m > r) {
       const b = f32x4.splat(bar);
       const any = v128.or(
@@ -170,16 +211,16 @@ function sampledSmall(step: i32, runs: i32, r: i32, floor: f32): f32 {
       if (!v128.any_true(any)) continue;
     }
     for (let q = 0; q < 16; q++) {
-      const x = load<f32>(a + (<usize>q << 2));
+      const x = load<f32>(a + ((<usize>q) << 2));
       if (!(x >= floor) || (m > r && x <= bar)) continue;
       let i = min(m, r);
-      while (i > 0 && load<f32>(top + (<usize>(i - 1) << 2)) < x) {
-        store<f32>(top + (<usize>i << 2), load<f32>(top + (<usize>(i - 1) << 2)));
+      while (i > 0 && load<f32>(top + ((<usize>(i - 1)) << 2)) < x) {
+        store<f32>(top + ((<usize>i) << 2), load<f32>(top + ((<usize>(i - 1)) << 2)));
         i--;
       }
-      store<f32>(top + (<usize>i << 2), x);
+      store<f32>(top + ((<usize>i) << 2), x);
       if (m <= r) m++;
-      if (m > r) bar = load<f32>(top + (<usize>r << 2));
+      if (m > r) bar = load<f32>(top + ((<usize>r) << 2));
     }
   }
   return m > r ? bar : floor;
@@ -193,6 +234,7 @@ export function gatherAtLeast(k: i32, firstAttempt: i32 = 0): i32 {
     const c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
     if (c >= k || thr <= floor) return c;
   }
+  // biome-ignore lint/correctness/noUnreachable: AssemblyScript wants a return after the loop
   return 0;
 }
 
@@ -239,26 +281,36 @@ export function candEntropy(z: f64): f64 {
 export function candTopK(k: i32, exact: bool): void {
   if (n <= k) return;
   const sc = ptr(F_CAND_K);
-  for (let i = 0; i < n; i++) store<f64>(sc + (<usize>i << 3), valAt(i));
+  for (let i = 0; i < n; i++) store<f64>(sc + ((<usize>i) << 3), valAt(i));
   const kv = nthLargest<f64>(sc, n, k - 1);
-  let above = 0, tied = 0;
-  for (let i = 0; i < n; i++) { const v = valAt(i); if (v > kv) above++; else if (v == kv) tied++; }
+  let above = 0,
+    tied = 0;
+  for (let i = 0; i < n; i++) {
+    const v = valAt(i);
+    if (v > kv) above++;
+    else if (v == kv) tied++;
+  }
   // with exact, the ties that fit: those with an id up to idCut
   let idCut: u32 = u32.MAX_VALUE;
   if (exact && above + tied > k) {
     const room = k - above;
     let t = 0;
-    for (let i = 0; i < n; i++) if (valAt(i) == kv) { store<f64>(sc + (<usize>t << 3), -<f64>idAt(i)); t++; }
-    idCut = <u32>(-nthLargest<f64>(sc, t, room - 1)); // the room-th smallest id
+    for (let i = 0; i < n; i++)
+      if (valAt(i) == kv) {
+        store<f64>(sc + ((<usize>t) << 3), -(<f64>idAt(i)));
+        t++;
+      }
+    idCut = <u32>-nthLargest<f64>(sc, t, room - 1); // the room-th smallest id
   }
-  const pi = ptr(F_CAND_IDX), pv = ptr(F_CAND_VAL);
+  const pi = ptr(F_CAND_IDX),
+    pv = ptr(F_CAND_VAL);
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = valAt(i);
     if (v > kv || (v == kv && idAt(i) <= idCut)) {
       if (i != m) {
-        store<u32>(pi + (<usize>m << 2), idAt(i));
-        store<f64>(pv + (<usize>m << 3), v);
+        store<u32>(pi + ((<usize>m) << 2), idAt(i));
+        store<f64>(pv + ((<usize>m) << 3), v);
       }
       m++;
     }
@@ -316,7 +368,10 @@ export function denseThreshold(thr: f32, tiesKept: bool, keep: i32): void {
   if (thr > mx) thr = mx;
   const mk = keep;
   if (mk > 1 && countGE(wPtr, vpad, max(thr, floorThr())) < mk) {
-    if (!tiesKept) { denseTopK(mk, true); return; }
+    if (!tiesKept) {
+      denseTopK(mk, true);
+      return;
+    }
     thr = min(thr, kthValue(mk));
   }
   if (thr > lo) lo = thr;

@@ -3,23 +3,128 @@
 // transform is its function here, its case in apply(), its op code and parameter slots in layout.ts, and its
 // entry in js/transforms.ts.
 import {
-  vocab, vpad, ptr, param, F_LOGITS, F_WORK, F_EXP, F_CAND_IDX, F_CAND_VAL, F_COUNTS, F_STAMP, F_BANMARK, F_BIAS, F_MASK,
-  F_PAIRS, F_BANS, F_BIAS_LIST, F_RESTORE, F_DRY,
-  P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_TYPICAL_P, P_EPSILON, P_ETA, P_TOP_N_SIGMA, P_TOP_A, P_REPETITION,
-  P_PRESENCE, P_FREQUENCY, P_N_BIAS, P_N_PAIRS, P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_SUPPRESS, P_DYN_RANGE,
-  P_DYN_EXPONENT, P_XTC_PROBABILITY, P_XTC_THRESHOLD, P_N_DRY, P_DRY_MULTIPLIER, P_DRY_BASE, P_MIROSTAT,
-  P_MIROSTAT_MU, OP_SUPPRESS, OP_REPETITION, OP_PRESENCE, OP_FREQUENCY, OP_DRY, OP_NGRAM_BANS, OP_BAD_WORDS,
-  OP_LOGIT_BIAS, OP_ALLOWED, OP_FIRST_WARPER, OP_TEMPERATURE, OP_TOP_N_SIGMA, OP_TOP_K, OP_TOP_P, OP_MIN_P,
-  OP_TYPICAL_P, OP_EPSILON, OP_ETA, OP_XTC, OP_MIROSTAT, OP_TOP_A, FLAG_SAMPLE, ERR_INVALID_LOGIT, ERR_ALL_REMOVED,
+  vocab,
+  vpad,
+  ptr,
+  param,
+  F_LOGITS,
+  F_WORK,
+  F_EXP,
+  F_CAND_IDX,
+  F_CAND_VAL,
+  F_COUNTS,
+  F_STAMP,
+  F_BANMARK,
+  F_BIAS,
+  F_MASK,
+  F_PAIRS,
+  F_BANS,
+  F_BIAS_LIST,
+  F_RESTORE,
+  F_DRY,
+  P_TEMPERATURE,
+  P_TOP_K,
+  P_TOP_P,
+  P_MIN_P,
+  P_TYPICAL_P,
+  P_EPSILON,
+  P_ETA,
+  P_TOP_N_SIGMA,
+  P_TOP_A,
+  P_REPETITION,
+  P_PRESENCE,
+  P_FREQUENCY,
+  P_N_BIAS,
+  P_N_PAIRS,
+  P_N_BAN_NGRAM,
+  P_N_BAN_WORDS,
+  P_N_SUPPRESS,
+  P_DYN_RANGE,
+  P_DYN_EXPONENT,
+  P_XTC_PROBABILITY,
+  P_XTC_THRESHOLD,
+  P_N_DRY,
+  P_DRY_MULTIPLIER,
+  P_DRY_BASE,
+  P_MIROSTAT,
+  P_MIROSTAT_MU,
+  OP_SUPPRESS,
+  OP_REPETITION,
+  OP_PRESENCE,
+  OP_FREQUENCY,
+  OP_DRY,
+  OP_NGRAM_BANS,
+  OP_BAD_WORDS,
+  OP_LOGIT_BIAS,
+  OP_ALLOWED,
+  OP_FIRST_WARPER,
+  OP_TEMPERATURE,
+  OP_TOP_N_SIGMA,
+  OP_TOP_K,
+  OP_TOP_P,
+  OP_MIN_P,
+  OP_TYPICAL_P,
+  OP_EPSILON,
+  OP_ETA,
+  OP_XTC,
+  OP_MIROSTAT,
+  OP_TOP_A,
+  FLAG_SAMPLE,
+  ERR_INVALID_LOGIT,
+  ERR_ALL_REMOVED,
 } from "./layout";
-import { findInvalid, gather, expPass, moment, maskCopy, suspect, moments, momentCount, momentSum, momentSq } from "./kernels";
+import {
+  findInvalid,
+  gather,
+  expPass,
+  moment,
+  maskCopy,
+  suspect,
+  moments,
+  momentCount,
+  momentSum,
+  momentSq,
+} from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, idAt, valAt, wAt, keyAt } from "./select";
 import { nextXtcDouble } from "./rng";
 import { powPos } from "./math";
 import {
-  LOWEST, dense, wPtr, lo, mx, mValid, eValid, s, n, nRestore, runFlags, epoch, err, llamaSize, llamaFloor, setW, setKey, setVal,
-  minKeep, llama, fail, ensureMax, patch, current, restoreAll, floorThr, gatherAtLeast, toCandidates, candExp,
-  candEntropy, cMax, candTopK, keepFlagged, denseTopK, denseThreshold, keptCount,
+  LOWEST,
+  dense,
+  wPtr,
+  lo,
+  mx,
+  mValid,
+  eValid,
+  s,
+  n,
+  nRestore,
+  runFlags,
+  epoch,
+  err,
+  llamaSize,
+  llamaFloor,
+  setW,
+  setKey,
+  setVal,
+  minKeep,
+  llama,
+  fail,
+  ensureMax,
+  patch,
+  current,
+  restoreAll,
+  floorThr,
+  gatherAtLeast,
+  toCandidates,
+  candExp,
+  candEntropy,
+  cMax,
+  candTopK,
+  keepFlagged,
+  denseTopK,
+  denseThreshold,
+  keptCount,
 } from "./state";
 import { MASS_SLACK, cutByMass, denseTopP } from "./cut";
 
@@ -31,23 +136,61 @@ export function apply(op: i32): void {
   // values, which a lazy threshold cannot express; switch to candidates first.
   if (op < OP_FIRST_WARPER && dense && lo > LOWEST) toCandidates();
   switch (op) {
-    case OP_SUPPRESS: case OP_NGRAM_BANS: case OP_BAD_WORDS: bans(op); break;
-    case OP_REPETITION: case OP_PRESENCE: case OP_FREQUENCY: penalty(op); break;
-    case OP_DRY: dry(); break;
-    case OP_LOGIT_BIAS: logitBias(); break;
-    case OP_ALLOWED: allowed(); break;
-    case OP_TEMPERATURE: temperature(); break;
-    case OP_TOP_N_SIGMA: topNSigma(); break;
-    case OP_TOP_K: topK(); break;
-    case OP_TOP_P: topP(); break;
-    case OP_MIN_P: minP(); break;
-    case OP_TYPICAL_P: typicalP(); break;
-    case OP_EPSILON: case OP_ETA: epsilonEta(op == OP_ETA); break;
-    case OP_XTC: xtc(); break;
-    case OP_MIROSTAT: mirostat(); break;
-    case OP_TOP_A: topA(); break;
+    case OP_SUPPRESS:
+    case OP_NGRAM_BANS:
+    case OP_BAD_WORDS:
+      bans(op);
+      break;
+    case OP_REPETITION:
+    case OP_PRESENCE:
+    case OP_FREQUENCY:
+      penalty(op);
+      break;
+    case OP_DRY:
+      dry();
+      break;
+    case OP_LOGIT_BIAS:
+      logitBias();
+      break;
+    case OP_ALLOWED:
+      allowed();
+      break;
+    case OP_TEMPERATURE:
+      temperature();
+      break;
+    case OP_TOP_N_SIGMA:
+      topNSigma();
+      break;
+    case OP_TOP_K:
+      topK();
+      break;
+    case OP_TOP_P:
+      topP();
+      break;
+    case OP_MIN_P:
+      minP();
+      break;
+    case OP_TYPICAL_P:
+      typicalP();
+      break;
+    case OP_EPSILON:
+    case OP_ETA:
+      epsilonEta(op == OP_ETA);
+      break;
+    case OP_XTC:
+      xtc();
+      break;
+    case OP_MIROSTAT:
+      mirostat();
+      break;
+    case OP_TOP_A:
+      topA();
+      break;
   }
-  if (op < OP_FIRST_WARPER && dense) { mValid = false; eValid = false; } // a dense processor moved logits
+  if (op < OP_FIRST_WARPER && dense) {
+    mValid = false;
+    eValid = false;
+  } // a dense processor moved logits
 }
 
 /**
@@ -71,7 +214,7 @@ function compactProcessed(): void {
 /** The ban list of a banning op: n-gram bans, bad-word bans, suppressed tokens, one vpad-sized segment each. */
 function banSegment(op: i32): usize {
   const seg = op == OP_NGRAM_BANS ? 0 : op == OP_BAD_WORDS ? 1 : 2;
-  return ptr(F_BANS) + (<usize>(seg * vpad) << 2);
+  return ptr(F_BANS) + ((<usize>(seg * vpad)) << 2);
 }
 
 function banCount(op: i32): i32 {
@@ -84,7 +227,7 @@ function bans(op: i32): void {
   const nb = banCount(op);
   if (dense) {
     for (let k = 0; k < nb; k++) {
-      const t = load<u32>(base + (<usize>k << 2));
+      const t = load<u32>(base + ((<usize>k) << 2));
       current(t);
       if (err) return;
       patch(t, -Infinity);
@@ -93,15 +236,20 @@ function bans(op: i32): void {
   }
   const marks = ptr(F_BANMARK);
   banEpoch++;
-  if (banEpoch == 0) { memory.fill(marks, 0, <usize>vpad << 2); banEpoch = 1; }
-  for (let k = 0; k < nb; k++) store<u32>(marks + (<usize>load<u32>(base + (<usize>k << 2)) << 2), banEpoch);
-  for (let i = 0; i < n; i++) setW(i, load<u32>(marks + (<usize>idAt(i) << 2)) == banEpoch ? 0 : 1);
+  if (banEpoch == 0) {
+    memory.fill(marks, 0, (<usize>vpad) << 2);
+    banEpoch = 1;
+  }
+  for (let k = 0; k < nb; k++) store<u32>(marks + ((<usize>load<u32>(base + ((<usize>k) << 2))) << 2), banEpoch);
+  for (let i = 0; i < n; i++) setW(i, load<u32>(marks + ((<usize>idAt(i)) << 2)) == banEpoch ? 0 : 1);
   compactProcessed();
 }
 
 // The penalty parameters of the op being applied, read once into globals: a loop that stores to memory
 // cannot keep a memory load out of its body, but a global read costs nothing.
-let penRep: f64 = 1, penShift: f64 = 0, penFreq: f64 = 0;
+let penRep: f64 = 1,
+  penShift: f64 = 0,
+  penFreq: f64 = 0;
 function loadPenalties(): void {
   penRep = param(P_REPETITION);
   penShift = param(P_PRESENCE) / s;
@@ -112,7 +260,7 @@ function loadPenalties(): void {
 @inline function penalize(op: i32, x: f64, c: u32): f64 {
   if (op == OP_REPETITION) return x > 0 ? x / penRep : x * penRep; // CTRL / HF: divide positive logits, multiply negative ones
   if (op == OP_PRESENCE) return x - penShift;
-  return x - penFreq * <f64>c / s;
+  return x - (penFreq * <f64>c) / s;
 }
 
 /**
@@ -121,24 +269,33 @@ function loadPenalties(): void {
  * Contexts of hundreds of distinct tokens make this loop matter.
  */
 function densePenalty(op: i32): void {
-  const pairs = ptr(F_PAIRS), np = <i32>param(P_N_PAIRS);
-  const w = wPtr, stamps = ptr(F_STAMP), restore = ptr(F_RESTORE);
-  const tracked = w == ptr(F_LOGITS), ep = epoch;
+  const pairs = ptr(F_PAIRS),
+    np = <i32>param(P_N_PAIRS);
+  const w = wPtr,
+    stamps = ptr(F_STAMP),
+    restore = ptr(F_RESTORE);
+  const tracked = w == ptr(F_LOGITS),
+    ep = epoch;
   loadPenalties();
   let nr = nRestore;
   for (let k = 0; k < np; k++) {
-    const e = pairs + (<usize>k << 3);
-    const t = load<u32>(e), c = load<u32>(e, 4);
+    const e = pairs + ((<usize>k) << 3);
+    const t = load<u32>(e),
+      c = load<u32>(e, 4);
     if (c == 0) continue;
-    const a = w + (<usize>t << 2);
+    const a = w + ((<usize>t) << 2);
     const x = load<f32>(a);
-    if (isNaN(x) || x == Infinity) { nRestore = nr; fail(ERR_INVALID_LOGIT, <i32>t, <f64>x); return; }
+    if (isNaN(x) || x == Infinity) {
+      nRestore = nr;
+      fail(ERR_INVALID_LOGIT, <i32>t, <f64>x);
+      return;
+    }
     const y = penalize(op, <f64>x, c); // f64, then one rounding to f32
     if (tracked) {
-      const st = stamps + (<usize>t << 2);
+      const st = stamps + ((<usize>t) << 2);
       if (load<u32>(st) != ep) {
         store<u32>(st, ep);
-        const r = restore + (<usize>nr << 3);
+        const r = restore + ((<usize>nr) << 3);
         store<u32>(r, t);
         store<f32>(r, x, 4);
         nr++;
@@ -151,17 +308,22 @@ function densePenalty(op: i32): void {
 
 /** Repetition (CTRL / HF), presence and frequency (OpenAI) penalties over the penalty window's (token, count) pairs. */
 function penalty(op: i32): void {
-  if (dense) { densePenalty(op); return; }
-  const pairs = ptr(F_PAIRS), counts = ptr(F_COUNTS), np = <i32>param(P_N_PAIRS);
+  if (dense) {
+    densePenalty(op);
+    return;
+  }
+  const pairs = ptr(F_PAIRS),
+    counts = ptr(F_COUNTS),
+    np = <i32>param(P_N_PAIRS);
   loadPenalties();
   for (let k = 0; k < np; k++) {
-    store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), load<u32>(pairs + (<usize>k << 3), 4));
+    store<u32>(counts + ((<usize>load<u32>(pairs + ((<usize>k) << 3))) << 2), load<u32>(pairs + ((<usize>k) << 3), 4));
   }
   for (let i = 0; i < n; i++) {
-    const c = load<u32>(counts + (<usize>idAt(i) << 2));
-    if (c != 0) setVal(i, <f64><f32>penalize(op, valAt(i), c)); // logits stay f32 values, as on the dense path
+    const c = load<u32>(counts + ((<usize>idAt(i)) << 2));
+    if (c != 0) setVal(i, <f64>(<f32>penalize(op, valAt(i), c))); // logits stay f32 values, as on the dense path
   }
-  for (let k = 0; k < np; k++) store<u32>(counts + (<usize>load<u32>(pairs + (<usize>k << 3)) << 2), 0);
+  for (let k = 0; k < np; k++) store<u32>(counts + ((<usize>load<u32>(pairs + ((<usize>k) << 3))) << 2), 0);
 }
 
 /**
@@ -180,31 +342,38 @@ function dryPenalty(e: u32): f64 {
 
 /** DRY (llama.cpp): a penalty for each (token, exponent) pair of F_DRY, which js/dry.ts found in the context. */
 function dry(): void {
-  const list = ptr(F_DRY), nd = <i32>param(P_N_DRY);
+  const list = ptr(F_DRY),
+    nd = <i32>param(P_N_DRY);
   if (dense) {
     for (let k = 0; k < nd; k++) {
-      const t = load<u32>(list + (<usize>k << 3));
+      const t = load<u32>(list + ((<usize>k) << 3));
       const x = current(t);
       if (err) return;
-      patch(t, <f32>(<f64>x - dryPenalty(load<u32>(list + (<usize>k << 3), 4)) / s));
+      patch(t, <f32>(<f64>x - dryPenalty(load<u32>(list + ((<usize>k) << 3), 4)) / s));
     }
     return;
   }
   const counts = ptr(F_COUNTS);
-  for (let k = 0; k < nd; k++) store<u32>(counts + (<usize>load<u32>(list + (<usize>k << 3)) << 2), load<u32>(list + (<usize>k << 3), 4) + 1);
+  for (let k = 0; k < nd; k++)
+    store<u32>(
+      counts + ((<usize>load<u32>(list + ((<usize>k) << 3))) << 2),
+      load<u32>(list + ((<usize>k) << 3), 4) + 1,
+    );
   for (let i = 0; i < n; i++) {
-    const c = load<u32>(counts + (<usize>idAt(i) << 2));
-    if (c != 0) setVal(i, <f64><f32>(valAt(i) - dryPenalty(c - 1) / s));
+    const c = load<u32>(counts + ((<usize>idAt(i)) << 2));
+    if (c != 0) setVal(i, <f64>(<f32>(valAt(i) - dryPenalty(c - 1) / s)));
   }
-  for (let k = 0; k < nd; k++) store<u32>(counts + (<usize>load<u32>(list + (<usize>k << 3)) << 2), 0);
+  for (let k = 0; k < nd; k++) store<u32>(counts + ((<usize>load<u32>(list + ((<usize>k) << 3))) << 2), 0);
 }
 
 /** Logit bias: added to the logit (in the unscaled space); -Infinity bans the token. */
 function logitBias(): void {
   if (dense) {
-    const list = ptr(F_BIAS_LIST), nb = <i32>param(P_N_BIAS);
+    const list = ptr(F_BIAS_LIST),
+      nb = <i32>param(P_N_BIAS);
     for (let k = 0; k < nb; k++) {
-      const t = load<u32>(list + (<usize>k << 3)), b = load<f32>(list + (<usize>k << 3), 4);
+      const t = load<u32>(list + ((<usize>k) << 3)),
+        b = load<f32>(list + ((<usize>k) << 3), 4);
       const x = current(t);
       if (err) return;
       patch(t, b == -Infinity ? -Infinity : <f32>(<f64>x + <f64>b / s));
@@ -213,9 +382,9 @@ function logitBias(): void {
   }
   const bias = ptr(F_BIAS);
   for (let i = 0; i < n; i++) {
-    const b = load<f32>(bias + (<usize>idAt(i) << 2));
+    const b = load<f32>(bias + ((<usize>idAt(i)) << 2));
     setW(i, b == -Infinity ? 0 : 1);
-    if (b != 0 && b != -Infinity) setVal(i, <f64><f32>(valAt(i) + <f64>b / s));
+    if (b != 0 && b != -Infinity) setVal(i, <f64>(<f32>(valAt(i) + <f64>b / s)));
   }
   compactProcessed();
 }
@@ -227,7 +396,10 @@ function allowed(): void {
     maskCopy(src, ptr(F_WORK), ptr(F_MASK), vpad);
     if (suspect) {
       const i = findInvalid(src, vocab);
-      if (i >= 0) { fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(src + (<usize>i << 2))); return; }
+      if (i >= 0) {
+        fail(ERR_INVALID_LOGIT, i, <f64>load<f32>(src + ((<usize>i) << 2)));
+        return;
+      }
     }
     restoreAll(); // the copy holds the patched values; the caller's logits go back now
     wPtr = ptr(F_WORK);
@@ -236,7 +408,7 @@ function allowed(): void {
   const mask = ptr(F_MASK);
   for (let i = 0; i < n; i++) {
     const t = idAt(i);
-    setW(i, <f64>((load<u32>(mask + (<usize>(t >> 5) << 2)) >>> (t & 31)) & 1));
+    setW(i, <f64>((load<u32>(mask + ((<usize>(t >> 5)) << 2)) >>> (t & 31)) & 1));
   }
   compactProcessed();
 }
@@ -246,7 +418,8 @@ function allowed(): void {
 /** Only the best token stays (lowest id among ties); llama.cpp masks the others, so its array keeps its size. */
 function keepBest(): void {
   const size = llama() ? keptCount() : -1;
-  if (dense) denseTopK(1, true); else candTopK(1, true);
+  if (dense) denseTopK(1, true);
+  else candTopK(1, true);
   llamaSize = size;
 }
 
@@ -257,10 +430,17 @@ function keepBest(): void {
  * does a temperature of 0 under llama.cpp's rules (Hugging Face's greedy skips the warpers instead).
  */
 function temperature(): void {
-  const t = param(P_TEMPERATURE), range = param(P_DYN_RANGE);
+  const t = param(P_TEMPERATURE),
+    range = param(P_DYN_RANGE);
   eValid = false;
-  if (range <= 0 && t <= 0) { keepBest(); return; } // llama.cpp's rules: a zero temperature where it stands
-  if (range <= 0) { s = s / t; return; }
+  if (range <= 0 && t <= 0) {
+    keepBest();
+    return;
+  } // llama.cpp's rules: a zero temperature where it stands
+  if (range <= 0) {
+    s = s / t;
+    return;
+  }
   const kept = keptCount();
   if (kept <= 1) return; // llama.cpp: nothing to do for a single candidate
   let h: f64;
@@ -268,13 +448,17 @@ function temperature(): void {
     ensureMax();
     if (err) return;
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), true);
-    h = Math.log(z) - s * moment / z;
+    h = Math.log(z) - (s * moment) / z;
   } else {
     h = candEntropy(candExp());
   }
-  const lo2 = max(0.0, t - range), hi2 = t + range;
+  const lo2 = max(0.0, t - range),
+    hi2 = t + range;
   const dyn = lo2 + (hi2 - lo2) * powPos(h / Math.log(<f64>kept), param(P_DYN_EXPONENT));
-  if (dyn > 0) { s = s / dyn; return; }
+  if (dyn > 0) {
+    s = s / dyn;
+    return;
+  }
   keepBest();
 }
 
@@ -294,16 +478,24 @@ function topNSigmaCut(mk: i32): void {
     ensureMax();
     if (err) return;
     moments(wPtr, vpad, floorThr(), mx);
-    const c = <f64>momentCount, mean = momentSum / c;
+    const c = <f64>momentCount,
+      mean = momentSum / c;
     const sd = Math.sqrt(max(momentSq / c - mean * mean, 0));
     denseThreshold(<f32>(<f64>mx - param(P_TOP_N_SIGMA) * sd), true, mk);
     return;
   }
-  let m = -Infinity, sum: f64 = 0;
-  for (let i = 0; i < n; i++) { m = max(m, valAt(i)); sum += valAt(i); }
+  let m = -Infinity,
+    sum: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    m = max(m, valAt(i));
+    sum += valAt(i);
+  }
   const mean = sum / <f64>n;
   let acc: f64 = 0;
-  for (let i = 0; i < n; i++) { const d = valAt(i) - mean; acc += d * d; }
+  for (let i = 0; i < n; i++) {
+    const d = valAt(i) - mean;
+    acc += d * d;
+  }
   const thr = m - param(P_TOP_N_SIGMA) * Math.sqrt(acc / <f64>n);
   for (let i = 0; i < n; i++) setW(i, valAt(i) >= thr ? 1 : 0);
   keepFlagged(true, BY_VALUE, mk);
@@ -314,15 +506,21 @@ function topNSigmaCut(mk: i32): void {
  * (js writes max(topK, minTokensToKeep)); llama.cpp keeps exactly k, lowest ids first among ties.
  */
 function topK(): void {
-  const k = <i32>param(P_TOP_K), exact = llama();
+  const k = <i32>param(P_TOP_K),
+    exact = llama();
   if (exact) llamaSize = min(k, keptCount()); // llama.cpp keeps k, -inf tokens too where fewer are finite
-  if (dense) denseTopK(k, exact); else candTopK(k, exact);
+  if (dense) denseTopK(k, exact);
+  else candTopK(k, exact);
 }
 
 /** Top-p, nucleus sampling (Holtzman et al. 2019): the smallest set of most likely tokens with mass >= p. */
 function topP(): void {
   truncating(minKeep());
-  if (dense) { ensureMax(); if (!err) denseTopP(); return; }
+  if (dense) {
+    ensureMax();
+    if (!err) denseTopP();
+    return;
+  }
   const z = candExp();
   cutByMass(param(P_TOP_P) * z * MASS_SLACK);
 }
@@ -334,8 +532,10 @@ function topP(): void {
 function minP(): void {
   const mp = param(P_MIN_P);
   truncating(mp > 1 ? max(1, minKeep()) : minKeep());
-  if (mp > 1) { // llama.cpp's rules only: nothing passes, and its best max(1, minTokensToKeep) stay
-    if (dense) denseTopK(max(1, minKeep()), true); else candTopK(max(1, minKeep()), true);
+  if (mp > 1) {
+    // llama.cpp's rules only: nothing passes, and its best max(1, minTokensToKeep) stay
+    if (dense) denseTopK(max(1, minKeep()), true);
+    else candTopK(max(1, minKeep()), true);
     return;
   }
   if (dense) {
@@ -371,9 +571,14 @@ function topA(): void {
 /** Locally typical sampling (Meister et al. 2022, HF): the tokens closest to the entropy, up to mass p. */
 function typicalP(): void {
   truncating(minKeep());
-  if (dense) { ensureMax(); if (err) return; toCandidates(); }
+  if (dense) {
+    ensureMax();
+    if (err) return;
+    toCandidates();
+  }
   const z = candExp();
-  const h = candEntropy(z), lz = Math.log(z);
+  const h = candEntropy(z),
+    lz = Math.log(z);
   for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - cMax) - lz) - h));
   const j = wselect(n, BY_KEY, param(P_TYPICAL_P) * z * MASS_SLACK, false);
   const dk = keyAt(j); // HF: every token as close to the entropy as the last one needed stays
@@ -395,7 +600,7 @@ function epsilonEta(eta: bool): void {
     eValid = true;
     let cut = eps;
     if (eta) {
-      const h = Math.log(z) - s * moment / z;
+      const h = Math.log(z) - (s * moment) / z;
       cut = min(eps, Math.sqrt(eps) * Math.exp(-h));
     }
     denseThreshold(<f32>(<f64>mx + (Math.log(cut) + Math.log(z)) / s), true, minKeep());
@@ -414,9 +619,13 @@ function epsilonEta(eta: bool): void {
  * llama.cpp's rules the counts include its array's -inf tokens (see llamaSize).
  */
 function xtc(): void {
-  const prob = param(P_XTC_PROBABILITY), thr = param(P_XTC_THRESHOLD);
+  const prob = param(P_XTC_PROBABILITY),
+    thr = param(P_XTC_THRESHOLD);
   if (prob <= 0 || thr > 0.5) return;
-  if (dense) { ensureMax(); if (err) return; }
+  if (dense) {
+    ensureMax();
+    if (err) return;
+  }
   const kept = keptCount();
   if (kept < 2) return;
   if (nextXtcDouble(!(runFlags & FLAG_SAMPLE)) > prob) return;
@@ -427,7 +636,8 @@ function xtc(): void {
     const c = gather(wPtr, vpad, max(t, floorThr()), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
     if (c < 2 || kept - (c - 1) < minKeep()) return;
     let last = 0; // the least likely of them: lowest logit, then highest id
-    for (let i = 1; i < c; i++) if (valAt(i) < valAt(last) || (valAt(i) == valAt(last) && idAt(i) > idAt(last))) last = i;
+    for (let i = 1; i < c; i++)
+      if (valAt(i) < valAt(last) || (valAt(i) == valAt(last) && idAt(i) > idAt(last))) last = i;
     for (let i = 0; i < c; i++) if (i != last) patch(idAt(i), -Infinity);
     mValid = false;
     eValid = false;
@@ -435,7 +645,8 @@ function xtc(): void {
     return;
   }
   const z = candExp();
-  let c = 0, last = -1;
+  let c = 0,
+    last = -1;
   for (let i = 0; i < n; i++) {
     if (wAt(i) / z >= thr) {
       c++;
@@ -457,21 +668,34 @@ function xtc(): void {
 function mirostat(): void {
   truncating(1);
   const mu = param(P_MIROSTAT_MU);
-  if (dense) { ensureMax(); if (err) return; }
+  if (dense) {
+    ensureMax();
+    if (err) return;
+  }
   if (param(P_MIROSTAT) == 2) {
     if (dense) {
       const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
       eValid = true;
       const thr = <f32>(<f64>mx + (Math.log(z) - mu * Math.LN2) / s);
-      if (thr > mx) { denseTopK(1, true); return; } // nothing that unsurprising: the best token alone
+      if (thr > mx) {
+        denseTopK(1, true);
+        return;
+      } // nothing that unsurprising: the best token alone
       if (thr > lo) lo = thr;
       return;
     }
     const z = candExp();
     const cut = powPos(2, -mu) * z;
     let c = 0;
-    for (let i = 0; i < n; i++) { const k = wAt(i) >= cut ? 1 : 0; setW(i, k); c += k; }
-    if (c == 0) { candTopK(1, true); return; }
+    for (let i = 0; i < n; i++) {
+      const k = wAt(i) >= cut ? 1 : 0;
+      setW(i, k);
+      c += k;
+    }
+    if (c == 0) {
+      candTopK(1, true);
+      return;
+    }
     n = compactByFlag(n);
     return;
   }
@@ -483,9 +707,13 @@ function mirostat(): void {
   } else {
     c = n;
   }
-  if (c > m) { wselect(c, BY_VALUE, <f64>m, true); c = m; }
+  if (c > m) {
+    wselect(c, BY_VALUE, <f64>m, true);
+    c = m;
+  }
   sortRange(0, c - 1, BY_VALUE);
-  let sumTB: f64 = 0, sumTT: f64 = 0;
+  let sumTB: f64 = 0,
+    sumTT: f64 = 0;
   for (let i = 0; i + 1 < c && i < m - 1; i++) {
     const ti = Math.log(<f64>(i + 2) / <f64>(i + 1));
     const bi = s * (valAt(i) - valAt(i + 1)); // ln(p_i / p_i+1)
@@ -497,5 +725,6 @@ function mirostat(): void {
   let k = powPos((epsHat * powPos(2, mu)) / (1 - powPos(<f64>vocab, -epsHat)), 1 / sHat);
   if (!(k >= 1)) k = 1;
   if (k > <f64>vocab) k = <f64>vocab;
-  if (dense) denseTopK(<i32>k, true); else candTopK(<i32>k, true);
+  if (dense) denseTopK(<i32>k, true);
+  else candTopK(<i32>k, true);
 }

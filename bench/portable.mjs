@@ -21,7 +21,8 @@ function median(xs) {
 function measure(fn) {
   for (let i = 0; i < 5; i++) fn();
   let batch = 1;
-  for (;;) { // grow the batch until it lasts BATCH_MS
+  for (;;) {
+    // grow the batch until it lasts BATCH_MS
     const t0 = performance.now();
     for (let i = 0; i < batch; i++) fn();
     const dt = performance.now() - t0;
@@ -46,8 +47,12 @@ async function beamStep(vocab, logits, numBeams) {
   const rows = new Float32Array(numBeams * vocab);
   for (let r = 0; r < numBeams; r++) rows.set(logits, r * vocab);
   for (let r = 0; r < numBeams; r++) rows[r * vocab] = -1e9; // token 0 is EOS: never chosen, nothing finishes
-  const fresh = (k) => Promise.all(Array.from({ length: k }, () =>
-    createBeamSearch({ vocabSize: vocab, numBeams, maxNewTokens: 64, eosTokenId: 0 })));
+  const fresh = (k) =>
+    Promise.all(
+      Array.from({ length: k }, () =>
+        createBeamSearch({ vocabSize: vocab, numBeams, maxNewTokens: 64, eosTokenId: 0 }),
+      ),
+    );
   const run = (searches) => {
     for (const b of searches) for (let i = 0; i < 32; i++) b.step(rows.subarray(0, b.sequences.length * vocab));
   };

@@ -67,13 +67,15 @@ function jsSortSampler(logits, temperature, r) {
 
 /** A bare engine instance for the baseline kernels, over its own copy of the logits. */
 async function baselineEngine(logits) {
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../dist/sampler.wasm", import.meta.url)), {});
+  const { instance } = await WebAssembly.instantiate(
+    readFileSync(new URL("../dist/sampler.wasm", import.meta.url)),
+    {},
+  );
   const ex = instance.exports;
   ex.configure(logits.length, 1);
   new Float32Array(ex.memory.buffer, ex.offsetOf(3 /* F_LOGITS */), logits.length).set(logits);
   return ex;
 }
-
 
 /**
  * Median us per beam-search step with numBeams live rows (distinct rows: the logits rotated per row). A
@@ -83,7 +85,8 @@ async function baselineEngine(logits) {
 function beamRows(logits, numBeams, write) {
   const vocab = logits.length;
   for (let r = 0; r < numBeams; r++) {
-    const row = write(r), shift = (r * 7919) % vocab;
+    const row = write(r),
+      shift = (r * 7919) % vocab;
     row.set(logits.subarray(shift), 0);
     row.set(logits.subarray(0, shift), vocab - shift);
   }
@@ -94,13 +97,17 @@ function beamRows(logits, numBeams, write) {
  * paired per round with one exp-and-sum pass over the same rows (a bare engine holding the same rows).
  */
 async function beamStep(vocab, numBeams, logits) {
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../dist/sampler.wasm", import.meta.url)), {});
+  const { instance } = await WebAssembly.instantiate(
+    readFileSync(new URL("../dist/sampler.wasm", import.meta.url)),
+    {},
+  );
   const base = instance.exports;
   base.configure(vocab, numBeams);
   const vpad = (vocab + 31) & ~31;
   beamRows(logits, numBeams, (r) => new Float32Array(base.memory.buffer, base.offsetOf(3) + r * vpad * 4, vocab));
   const mx = base.baselineMax(numBeams * vpad);
-  const steps = [], ratios = [];
+  const steps = [],
+    ratios = [];
   for (let round = 0; round < (QUICK ? 6 : 15); round++) {
     const bs = await createBeamSearch({ vocabSize: vocab, numBeams, maxNewTokens: 1 << 30 });
     bs.step(logits);
@@ -127,11 +134,16 @@ async function beamStep(vocab, numBeams, logits) {
  * replaced every 1,000 steps, so what grows is what a step leaves behind, not the tokens it keeps).
  */
 async function allocations() {
-  const V = 32000, N = QUICK ? 20_000 : 100_000;
+  const V = 32000,
+    N = QUICK ? 20_000 : 100_000;
   const logits = syntheticLogits(V);
   const s = await createSampler({ vocabSize: V, seed: 1, topK: 40, temperature: 0.8, repetitionPenalty: 1.1 });
   const gc = globalThis.gc;
-  const heap = () => { gc?.(); gc?.(); return process.memoryUsage().heapUsed; };
+  const heap = () => {
+    gc?.();
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
   const wasm0 = s.logits.buffer.byteLength;
   s.logits.set(logits);
   for (let i = 0; i < 2000; i++) s.sample(undefined, context256);
@@ -139,7 +151,11 @@ async function allocations() {
   for (let i = 0; i < N; i++) s.sample(undefined, context256);
   const sampleHeap = heap() - h0;
   let g = s.generation({ prompt: context256, maxNewTokens: 1000 });
-  for (let i = 0; i < 2000; i++) { if (g.done) g = s.generation({ prompt: context256, maxNewTokens: 1000 }); s.logits.set(logits); g.step(); }
+  for (let i = 0; i < 2000; i++) {
+    if (g.done) g = s.generation({ prompt: context256, maxNewTokens: 1000 });
+    s.logits.set(logits);
+    g.step();
+  }
   const h1 = heap();
   for (let i = 0; i < N; i++) {
     if (g.done) g = s.generation({ prompt: context256, maxNewTokens: 1000 });
@@ -147,19 +163,35 @@ async function allocations() {
   }
   g = null;
   const stepHeap = heap() - h1;
-  return { calls: N, gcExposed: typeof gc === "function", sampleHeapBytes: sampleHeap, stepHeapBytes: stepHeap, wasmGrowthBytes: s.logits.buffer.byteLength - wasm0 };
+  return {
+    calls: N,
+    gcExposed: typeof gc === "function",
+    sampleHeapBytes: sampleHeap,
+    stepHeapBytes: stepHeap,
+    wasmGrowthBytes: s.logits.buffer.byteLength - wasm0,
+  };
 }
 
 /** sampleBatch of 32 rows at 32000: per-row cost against one sample(row) each (both copy the row in). */
 async function batchCost() {
-  const V = 32000, B = 32;
+  const V = 32000,
+    B = 32;
   const rows = new Float32Array(V * B);
   for (let r = 0; r < B; r++) rows.set(syntheticLogits(V, 100 + r), r * V);
   const opts = { vocabSize: V, seed: 1, topK: 40, temperature: 0.8 };
-  const a = await createSampler(opts), b = await createSampler(opts);
+  const a = await createSampler(opts),
+    b = await createSampler(opts);
   const views = Array.from({ length: B }, (_, r) => rows.subarray(r * V, (r + 1) * V));
-  const { times: [batch, single], ratios: [ratio] } = paired(
-    [() => a.sampleBatch(rows, B), () => { for (let r = 0; r < B; r++) b.sample(views[r]); }],
+  const {
+    times: [batch, single],
+    ratios: [ratio],
+  } = paired(
+    [
+      () => a.sampleBatch(rows, B),
+      () => {
+        for (let r = 0; r < B; r++) b.sample(views[r]);
+      },
+    ],
     [(t) => t[0] / t[1]],
   );
   return { perRowBatchUs: batch / B, perRowSingleUs: single / B, ratio };
@@ -171,13 +203,16 @@ async function batchCost() {
  * warm-up; this way the first vocabulary measured does not pay for either.
  */
 async function warmUp() {
-  const vocab = 32000, logits = syntheticLogits(vocab);
+  const vocab = 32000,
+    logits = syntheticLogits(vocab);
   const ex = await baselineEngine(logits);
-  const samplers = await Promise.all(SCENARIOS.map(async (sc) => {
-    const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
-    s.logits.set(logits);
-    return [s, sc.context];
-  }));
+  const samplers = await Promise.all(
+    SCENARIOS.map(async (sc) => {
+      const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+      s.logits.set(logits);
+      return [s, sc.context];
+    }),
+  );
   const end = performance.now() + (QUICK ? 1500 : 3000);
   while (performance.now() < end) {
     for (const [s, ctx] of samplers) for (let i = 0; i < 20; i++) s.sample(undefined, ctx);
@@ -195,7 +230,9 @@ async function main() {
     const ex = await baselineEngine(logits);
     const vpad = (vocab + 31) & ~31;
     let mx = 0;
-    const pmax = measure(() => { mx = ex.baselineMax(vpad); });
+    const pmax = measure(() => {
+      mx = ex.baselineMax(vpad);
+    });
     const expSum = measure(() => ex.baselineExpSum(vpad, mx));
     const r = rng(7);
     const jsSort = measure(() => jsSortSampler(logits, 1, r), QUICK ? 300 : 1500);
@@ -203,11 +240,30 @@ async function main() {
       const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
       s.logits.set(logits);
       const ctx = sc.context;
-      const { times: [us, pm, es], ratios: [vsPmax, vsPmaxPlusExp] } = paired(
-        [() => s.sample(undefined, ctx), () => { mx = ex.baselineMax(vpad); }, () => ex.baselineExpSum(vpad, mx)],
+      const {
+        times: [us, pm, es],
+        ratios: [vsPmax, vsPmaxPlusExp],
+      } = paired(
+        [
+          () => s.sample(undefined, ctx),
+          () => {
+            mx = ex.baselineMax(vpad);
+          },
+          () => ex.baselineExpSum(vpad, mx),
+        ],
         [(t) => t[0] / t[1], (t) => t[0] / (t[1] + t[2])],
       );
-      rows.push({ vocab, scenario: sc.name, us, pmaxUs: pm, expSumUs: es, jsSortUs: jsSort, vsPmax, vsPmaxPlusExp, jsSortSpeedup: jsSort / us });
+      rows.push({
+        vocab,
+        scenario: sc.name,
+        us,
+        pmaxUs: pm,
+        expSumUs: es,
+        jsSortUs: jsSort,
+        vsPmax,
+        vsPmaxPlusExp,
+        jsSortSpeedup: jsSort / us,
+      });
     }
     if (vocab === 32000 || vocab === 151936) {
       for (const numBeams of [4, 8]) {
@@ -215,7 +271,9 @@ async function main() {
         beams.push({ vocab, numBeams, us, vsExpSum });
       }
     }
-    process.stderr.write(`vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`);
+    process.stderr.write(
+      `vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`,
+    );
   }
   const alloc = await allocations();
   const batch = await batchCost();
@@ -224,15 +282,37 @@ async function main() {
   for (const vocab of VOCABS) {
     const at = (sc) => rows.find((r) => r.vocab === vocab && r.scenario === sc);
     target(`greedy <= 1.5x pmax @${vocab}`, at("greedy").vsPmax, 1.5, "x", at("greedy").vsPmax <= 1.5);
-    for (const sc of ["topK 40", "minP 0.05", "full chain"]) target(`${sc} <= 4x pmax @${vocab}`, at(sc).vsPmax, 4, "x", at(sc).vsPmax <= 4);
+    for (const sc of ["topK 40", "minP 0.05", "full chain"])
+      target(`${sc} <= 4x pmax @${vocab}`, at(sc).vsPmax, 4, "x", at(sc).vsPmax <= 4);
     for (const sc of ["topP 0.95", "temperature 0.8"]) {
       target(`${sc} <= 1.5x (pmax + exp-sum) @${vocab}`, at(sc).vsPmaxPlusExp, 1.5, "x", at(sc).vsPmaxPlusExp <= 1.5);
     }
   }
-  const slowest = rows.filter((r) => r.vocab === 128256).reduce((a, b) => (a.jsSortSpeedup < b.jsSortSpeedup ? a : b), { jsSortSpeedup: Infinity });
-  if (slowest.scenario) target(`>= 100x faster than JS sort @128256 (slowest: ${slowest.scenario})`, slowest.jsSortSpeedup, 100, "x", slowest.jsSortSpeedup >= 100);
-  target(`JS heap growth over ${alloc.calls} sample()`, alloc.sampleHeapBytes, 0, "bytes", alloc.gcExposed && alloc.sampleHeapBytes <= 64 * 1024);
-  target(`JS heap growth over ${alloc.calls} Generation.step()`, alloc.stepHeapBytes, 0, "bytes", alloc.gcExposed && alloc.stepHeapBytes <= 64 * 1024);
+  const slowest = rows
+    .filter((r) => r.vocab === 128256)
+    .reduce((a, b) => (a.jsSortSpeedup < b.jsSortSpeedup ? a : b), { jsSortSpeedup: Infinity });
+  if (slowest.scenario)
+    target(
+      `>= 100x faster than JS sort @128256 (slowest: ${slowest.scenario})`,
+      slowest.jsSortSpeedup,
+      100,
+      "x",
+      slowest.jsSortSpeedup >= 100,
+    );
+  target(
+    `JS heap growth over ${alloc.calls} sample()`,
+    alloc.sampleHeapBytes,
+    0,
+    "bytes",
+    alloc.gcExposed && alloc.sampleHeapBytes <= 64 * 1024,
+  );
+  target(
+    `JS heap growth over ${alloc.calls} Generation.step()`,
+    alloc.stepHeapBytes,
+    0,
+    "bytes",
+    alloc.gcExposed && alloc.stepHeapBytes <= 64 * 1024,
+  );
   target("wasm memory growth over both", alloc.wasmGrowthBytes, 0, "bytes", alloc.wasmGrowthBytes === 0);
   target("sampleBatch 32 rows @32000: per row vs sample()", batch.ratio, 1.2, "x", batch.ratio <= 1.2);
   const b8 = beams.find((b) => b.vocab === 151936 && b.numBeams === 8);
@@ -240,20 +320,33 @@ async function main() {
 
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`;
   if (args.has("--json")) {
-    writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rows, beams, allocations: alloc, batch, targets }, null, 2));
+    writeFileSync(
+      new URL("./results.json", import.meta.url),
+      JSON.stringify(
+        { machine, date: new Date().toISOString(), rows, beams, allocations: alloc, batch, targets },
+        null,
+        2,
+      ),
+    );
   }
   console.log(`\nllm-sampler benchmark: ${machine}`);
   console.log("median us per sample(); ratios: medians over paired rounds against baselines timed back to back\n");
   console.log("| vocab | scenario | us | x pmax pass | x (pmax + exp-sum) | faster than JS sort |");
   console.log("|---:|---|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.vocab} | ${r.scenario} | ${r.us.toFixed(1)} | ${r.vsPmax.toFixed(2)} | ${r.vsPmaxPlusExp.toFixed(2)} | ${Math.round(r.jsSortSpeedup)}x |`);
+    console.log(
+      `| ${r.vocab} | ${r.scenario} | ${r.us.toFixed(1)} | ${r.vsPmax.toFixed(2)} | ${r.vsPmaxPlusExp.toFixed(2)} | ${Math.round(r.jsSortSpeedup)}x |`,
+    );
   }
-  console.log("\nBeam search: median us per step with numBeams live rows, against one exp-and-sum pass over those rows\n");
+  console.log(
+    "\nBeam search: median us per step with numBeams live rows, against one exp-and-sum pass over those rows\n",
+  );
   console.log("| vocab | numBeams | us per step | x exp-sum over the rows |");
   console.log("|---:|---:|---:|---:|");
   for (const b of beams) console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
-  console.log("\nTargets (heap growth is measured after a full GC; within 64 KiB counts as none: V8's own bookkeeping)\n");
+  console.log(
+    "\nTargets (heap growth is measured after a full GC; within 64 KiB counts as none: V8's own bookkeeping)\n",
+  );
   console.log("| target | measured | met |");
   console.log("|---|---:|:---:|");
   for (const t of targets) {
@@ -261,14 +354,18 @@ async function main() {
     console.log(`| ${t.name} | ${v} | ${t.met ? "yes" : "NO"} |`);
   }
   if (!alloc.gcExposed) console.log("(run with node --expose-gc, as npm run bench does, to measure heap growth)");
-  console.log(`\nsampleBatch 32 rows @32000: ${batch.perRowBatchUs.toFixed(1)} us per row, sample(row): ${batch.perRowSingleUs.toFixed(1)} us`);
+  console.log(
+    `\nsampleBatch 32 rows @32000: ${batch.perRowBatchUs.toFixed(1)} us per row, sample(row): ${batch.perRowSingleUs.toFixed(1)} us`,
+  );
   console.log("\nBaselines (medians of the per-scenario measurements):\n");
   console.log("| vocab | pmax pass us | exp-sum pass us | JS sort sampler us |");
   console.log("|---:|---:|---:|---:|");
   for (const vocab of VOCABS) {
     const r = rows.filter((x) => x.vocab === vocab);
     const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-    console.log(`| ${vocab} | ${med(r.map((x) => x.pmaxUs)).toFixed(1)} | ${med(r.map((x) => x.expSumUs)).toFixed(1)} | ${r[0].jsSortUs.toFixed(0)} |`);
+    console.log(
+      `| ${vocab} | ${med(r.map((x) => x.pmaxUs)).toFixed(1)} | ${med(r.map((x) => x.expSumUs)).toFixed(1)} | ${r[0].jsSortUs.toFixed(0)} |`,
+    );
   }
 }
 

@@ -19,7 +19,10 @@ for (const order of [RUNTIMES, [...RUNTIMES].reverse()]) {
       const r = await runIn(rt, dir);
       const prev = results[rt];
       results[rt] = prev
-        ? { coldInstantiateMs: Math.min(prev.coldInstantiateMs, r.coldInstantiateMs), rows: prev.rows.map((row, i) => ({ ...row, us: Math.min(row.us, r.rows[i].us) })) }
+        ? {
+            coldInstantiateMs: Math.min(prev.coldInstantiateMs, r.coldInstantiateMs),
+            rows: prev.rows.map((row, i) => ({ ...row, us: Math.min(row.us, r.rows[i].us) })),
+          }
         : r;
       process.stderr.write("done\n");
     } catch (e) {
@@ -38,6 +41,9 @@ for (const [i, row] of first.entries()) {
 }
 console.log(`| cold instantiate (ms) | | ${ran.map((r) => results[r].coldInstantiateMs.toFixed(1)).join(" | ")} |`);
 if (process.argv.includes("--json")) {
-  writeFileSync(new URL("./runtimes.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
+  writeFileSync(
+    new URL("./runtimes.json", import.meta.url),
+    JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2),
+  );
 }
 if (ran.length < RUNTIMES.length) process.exitCode = 1;

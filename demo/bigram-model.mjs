@@ -8,20 +8,26 @@ export function parseBigram(bytes, vocabText) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
   if (magic !== "BGLM") throw new Error("bigram-lm.bin: bad magic");
-  const V = dv.getUint32(4, true), K = dv.getUint32(8, true), R = dv.getUint32(12, true);
+  const V = dv.getUint32(4, true),
+    K = dv.getUint32(8, true),
+    R = dv.getUint32(12, true);
   const words = vocabText.split("\n").slice(0, V);
   const unigram = new Float32Array(V);
   for (let i = 0; i < V; i++) unigram[i] = dv.getFloat32(16 + 4 * i, true);
   const rowBytes = K * 2 + K * 4;
   const rowsAt = 16 + 4 * V;
-  const ids = new Uint16Array(R * K), lps = new Float32Array(R * K), backoff = new Float32Array(R);
+  const ids = new Uint16Array(R * K),
+    lps = new Float32Array(R * K),
+    backoff = new Float32Array(R);
   let unigramMass = 0;
   for (let i = 0; i < V; i++) unigramMass += Math.exp(unigram[i]);
   for (let r = 0; r < R; r++) {
     const at = rowsAt + r * rowBytes;
-    let rowMass = 0, rowUnigram = 0;
+    let rowMass = 0,
+      rowUnigram = 0;
     for (let k = 0; k < K; k++) {
-      const id = dv.getUint16(at + 2 * k, true), lp = dv.getFloat32(at + 2 * K + 4 * k, true);
+      const id = dv.getUint16(at + 2 * k, true),
+        lp = dv.getFloat32(at + 2 * K + 4 * k, true);
       ids[r * K + k] = id;
       lps[r * K + k] = lp;
       rowMass += Math.exp(lp);
@@ -36,7 +42,7 @@ export function parseBigram(bytes, vocabText) {
     eos: 0,
     /** Writes the next-word logits after `prev` (a token id; -1 or 0 = sentence start) into `out`. */
     logits(prev, out) {
-      const r = prev > 0 ? prev : 0;
+      const r = Math.max(prev, 0);
       const b = backoff[r];
       for (let i = 0; i < V; i++) out[i] = unigram[i] + b;
       for (let k = 0; k < K; k++) out[ids[r * K + k]] = lps[r * K + k];
@@ -44,11 +50,15 @@ export function parseBigram(bytes, vocabText) {
     },
     /** Token ids of space-separated words; throws on a word outside the vocabulary. */
     encode(text) {
-      return text.trim().split(/\s+/).filter(Boolean).map((w) => {
-        const id = index.get(w.toLowerCase());
-        if (id === undefined) throw new Error(`"${w}" is not in the bigram model's vocabulary`);
-        return id;
-      });
+      return text
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((w) => {
+          const id = index.get(w.toLowerCase());
+          if (id === undefined) throw new Error(`"${w}" is not in the bigram model's vocabulary`);
+          return id;
+        });
     },
     /** Words joined by spaces, each with its leading space; </s> is the end of a sentence. */
     decode(tokens) {

@@ -9,7 +9,10 @@ import { loadBigram } from "./bigram.mjs";
 const lm = loadBigram();
 const GENERATE = [
   ["greedy (it loops)", { temperature: 0 }],
-  ["greedy, repetitionPenalty 1.5 + frequencyPenalty 0.5", { temperature: 0, repetitionPenalty: 1.5, frequencyPenalty: 0.5 }],
+  [
+    "greedy, repetitionPenalty 1.5 + frequencyPenalty 0.5",
+    { temperature: 0, repetitionPenalty: 1.5, frequencyPenalty: 0.5 },
+  ],
   ["greedy, noRepeatNgramSize 2", { temperature: 0, noRepeatNgramSize: 2 }],
   ["greedy, DRY (multiplier 0.8)", { temperature: 0, dry: { multiplier: 0.8 } }],
   ["topK 10, temperature 0.9", { topK: 10, temperature: 0.9 }],
@@ -19,13 +22,19 @@ const GENERATE = [
 ];
 const PROMPTS = ["", "we are going to"];
 
-console.log("=== generation: the bigram model (4,096 words), 24 new words at most, stop string \"a lot of\" ===");
+console.log('=== generation: the bigram model (4,096 words), 24 new words at most, stop string "a lot of" ===');
 for (const text of PROMPTS) {
   const prompt = lm.encode(text);
   console.log(`\nprompt: "${text || "<s>"}"`);
   for (const [name, options] of GENERATE) {
     const sampler = await createSampler({ vocabSize: lm.vocabSize, seed: 2026, ...options });
-    const g = sampler.generation({ prompt, maxNewTokens: 24, eosTokenId: lm.eos, stop: [" a lot of"], decode: lm.decode });
+    const g = sampler.generation({
+      prompt,
+      maxNewTokens: 24,
+      eosTokenId: lm.eos,
+      stop: [" a lot of"],
+      decode: lm.decode,
+    });
     process.stdout.write(`  ${name.padEnd(52)}|${text ? ` ${text}` : ""}`);
     let prev = prompt.length ? prompt[prompt.length - 1] : 0;
     while (!g.done) {
@@ -43,7 +52,12 @@ console.log("\n=== beam search: numBeams 4, 8 new words, best by total log-proba
 for (const text of PROMPTS) {
   const prompt = lm.encode(text);
   const bs = await createBeamSearch({
-    vocabSize: lm.vocabSize, numBeams: 4, maxNewTokens: 8, lengthPenalty: 0, numReturnSequences: 4, prompt,
+    vocabSize: lm.vocabSize,
+    numBeams: 4,
+    maxNewTokens: 8,
+    lengthPenalty: 0,
+    numReturnSequences: 4,
+    prompt,
     logitBias: { [lm.eos]: -Infinity }, // whole 8-word continuations, no sentence end
   });
   while (!bs.done) {
@@ -52,7 +66,8 @@ for (const text of PROMPTS) {
     bs.step(rows);
   }
   console.log(`\nprompt: "${text || "<s>"}"`);
-  for (const r of bs.results) console.log(`  ${r.score.toFixed(2).padStart(7)} |${text ? ` ${text}` : ""}${lm.decode(r.tokens)}`);
+  for (const r of bs.results)
+    console.log(`  ${r.score.toFixed(2).padStart(7)} |${text ? ` ${text}` : ""}${lm.decode(r.tokens)}`);
 }
 console.log("");
 
@@ -70,7 +85,10 @@ const bar = (p) => "#".repeat(Math.max(p > 0 ? 1 : 0, Math.round(p * 30)));
 const word = (t) => vocab[t] ?? `#${t}`;
 
 function top(probs, n) {
-  return Array.from(probs.keys()).filter((i) => probs[i] > 0).sort((a, b) => probs[b] - probs[a] || a - b).slice(0, n);
+  return Array.from(probs.keys())
+    .filter((i) => probs[i] > 0)
+    .sort((a, b) => probs[b] - probs[a] || a - b)
+    .slice(0, n);
 }
 
 const STRATEGIES = [
@@ -87,7 +105,10 @@ const STRATEGIES = [
   ["topNSigma 1", { topNSigma: 1 }],
   ["xtc probability 1, threshold 0.02 (the top choices excluded)", { xtc: { probability: 1, threshold: 0.02 } }],
   ["dynamicTemperature 1 +- 0.5 (by entropy)", { dynamicTemperature: { range: 0.5 } }],
-  ["llama.cpp chain: topK 40, topP 0.95, minP 0.05, temperature 0.8", { order: "llama.cpp", topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8 }],
+  [
+    "llama.cpp chain: topK 40, topP 0.95, minP 0.05, temperature 0.8",
+    { order: "llama.cpp", topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8 },
+  ],
 ];
 
 const CONTEXTS = [0, 5]; // "once upon a", "it was a"
@@ -109,7 +130,10 @@ for (const k of CONTEXTS) {
 }
 
 // Penalties need a context: they act on the words already said.
-const said = "the the the united united states".split(" ").map((w) => vocab.indexOf(w)).filter((t) => t >= 0);
+const said = "the the the united united states"
+  .split(" ")
+  .map((w) => vocab.indexOf(w))
+  .filter((t) => t >= 0);
 const item = index.items[1];
 const logits = load(item.file);
 console.log(`\n=== penalties on "${item.context} ...", with "the the the united united states" already said ===`);

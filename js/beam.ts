@@ -9,7 +9,15 @@
 import { ContextLists } from "./context.js";
 import { createEngine } from "./engine.js";
 import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
-import { ERR_ALL_REMOVED, ERR_INVALID_LOGIT, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, Views, type EngineExports } from "./layout.js";
+import {
+  ERR_ALL_REMOVED,
+  ERR_INVALID_LOGIT,
+  R_ERROR_INDEX,
+  R_ERROR_VALUE,
+  R_LOGPROB,
+  Views,
+  type EngineExports,
+} from "./layout.js";
 import { checkBadWords, checkLogitBias } from "./options.js";
 
 export interface BeamSearchOptions {
@@ -59,8 +67,19 @@ export interface BeamSearch {
 }
 
 const KNOWN = new Set([
-  "vocabSize", "numBeams", "maxNewTokens", "eosTokenId", "lengthPenalty", "earlyStopping", "numReturnSequences",
-  "minNewTokens", "prompt", "repetitionPenalty", "noRepeatNgramSize", "logitBias", "badWordsIds",
+  "vocabSize",
+  "numBeams",
+  "maxNewTokens",
+  "eosTokenId",
+  "lengthPenalty",
+  "earlyStopping",
+  "numReturnSequences",
+  "minNewTokens",
+  "prompt",
+  "repetitionPenalty",
+  "noRepeatNgramSize",
+  "logitBias",
+  "badWordsIds",
 ]);
 
 /** Beam search options after validation, neutral values filled in. */
@@ -119,7 +138,10 @@ class BeamSearchImpl implements BeamSearch {
   private readonly bias: Map<number, number>;
   private readonly badWords: number[][];
 
-  constructor(private readonly ex: EngineExports, c: BeamConfig) {
+  constructor(
+    private readonly ex: EngineExports,
+    c: BeamConfig,
+  ) {
     this.V = c.vocabSize;
     this.numBeams = c.numBeams;
     this.maxNew = c.maxNewTokens;
@@ -151,11 +173,13 @@ class BeamSearchImpl implements BeamSearch {
 
   step(logits?: Float32Array): void {
     if (this.done) throw new RangeError("step() after the beam search is done");
-    const R = this.sequences.length, V = this.V;
+    const R = this.sequences.length,
+      V = this.V;
     const v = this.views.fresh();
     const stride = v.vpad;
     if (logits !== undefined) {
-      if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of sequences.length * vocabSize values`, logits);
+      if (!(logits instanceof Float32Array))
+        throw typeError("logits", `a Float32Array of sequences.length * vocabSize values`, logits);
       if (logits.length !== R * V) {
         throw rangeError("logits.length", `sequences.length * vocabSize (${R} * ${V} = ${R * V})`, logits.length);
       }
@@ -178,7 +202,8 @@ class BeamSearchImpl implements BeamSearch {
       rowCands.push({ logZ: fv.result[R_LOGPROB]!, ids: fv.candIdx.slice(0, code), vals: fv.candVal.slice(0, code) });
     }
     for (let r = 0; r < R; r++) {
-      const run = this.scores[r]!, { logZ: lz, ids, vals } = rowCands[r]!;
+      const run = this.scores[r]!,
+        { logZ: lz, ids, vals } = rowCands[r]!;
       this.transforms(this.sequences[r]!, generated, r * stride, lz);
       for (const [t, lp] of this.touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
       for (let i = 0; i < ids.length; i++) {
@@ -245,7 +270,8 @@ class BeamSearchImpl implements BeamSearch {
    * minNewTokens EOS ban. Fills `touched` with token -> processed log-probability (-Infinity = banned).
    */
   private transforms(seq: number[], generated: number, rowAt: number, logZ: number): void {
-    const t = this.touched, rows = this.views.rows;
+    const t = this.touched,
+      rows = this.views.rows;
     t.clear();
     const lp = (tok: number) => (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ);
     if (this.repetition !== 1) {
@@ -278,23 +304,39 @@ export async function createBeamSearch(o: BeamSearchOptions): Promise<BeamSearch
   const numBeams = integer("numBeams", o.numBeams, 1, 256);
   const maxNew = integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
   const minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, maxNew);
-  const numReturn = o.numReturnSequences === undefined ? 1 : integer("numReturnSequences", o.numReturnSequences, 1, numBeams);
+  const numReturn =
+    o.numReturnSequences === undefined ? 1 : integer("numReturnSequences", o.numReturnSequences, 1, numBeams);
   const lengthPenalty = o.lengthPenalty === undefined ? 1 : number("lengthPenalty", o.lengthPenalty);
   if (!Number.isFinite(lengthPenalty)) throw rangeError("lengthPenalty", "a finite number", o.lengthPenalty);
   const es = o.earlyStopping ?? false;
-  if (es !== true && es !== false && es !== "never") throw typeError("earlyStopping", 'true, false or "never"', o.earlyStopping);
+  if (es !== true && es !== false && es !== "never")
+    throw typeError("earlyStopping", 'true, false or "never"', o.earlyStopping);
   const eosList = o.eosTokenId === undefined ? [] : Array.isArray(o.eosTokenId) ? o.eosTokenId : [o.eosTokenId];
   const eos = eosList.map((t, i) => tokenId(Array.isArray(o.eosTokenId) ? `eosTokenId[${i}]` : "eosTokenId", t, V));
   const repetition = o.repetitionPenalty === undefined ? 1 : number("repetitionPenalty", o.repetitionPenalty);
-  if (!(repetition > 0 && Number.isFinite(repetition))) throw rangeError("repetitionPenalty", "in (0, Infinity)", o.repetitionPenalty);
-  const ngram = o.noRepeatNgramSize === undefined ? 0 : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER);
+  if (!(repetition > 0 && Number.isFinite(repetition)))
+    throw rangeError("repetitionPenalty", "in (0, Infinity)", o.repetitionPenalty);
+  const ngram =
+    o.noRepeatNgramSize === undefined
+      ? 0
+      : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER);
   const bias = checkLogitBias(o.logitBias, V);
   const badWords = checkBadWords(o.badWordsIds, V);
   const prompt = Array.from(o.prompt ?? [], (t, i) => tokenId(`prompt[${i}]`, t, V));
   const ex = await createEngine(V, numBeams);
   return new BeamSearchImpl(ex, {
-    vocabSize: V, numBeams, maxNewTokens: maxNew, minNewTokens: minNew, eos, lengthPenalty, earlyStopping: es,
-    numReturnSequences: numReturn, repetitionPenalty: repetition, noRepeatNgramSize: ngram, logitBias: bias,
-    badWordsIds: badWords, prompt,
+    vocabSize: V,
+    numBeams,
+    maxNewTokens: maxNew,
+    minNewTokens: minNew,
+    eos,
+    lengthPenalty,
+    earlyStopping: es,
+    numReturnSequences: numReturn,
+    repetitionPenalty: repetition,
+    noRepeatNgramSize: ngram,
+    logitBias: bias,
+    badWordsIds: badWords,
+    prompt,
   });
 }

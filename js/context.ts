@@ -37,7 +37,7 @@ export class ContextLists {
     for (let i = from; i < to; i++) {
       const t = context[i]!;
       // (t >>> 0) === t: a non-negative integer below 2^32, and false for NaN, fractions and non-numbers
-      if (!((t >>> 0) === t && t < v)) tokenId(`${name}[${i}]`, t, v);
+      if (!(t >>> 0 === t && t < v)) tokenId(`${name}[${i}]`, t, v);
     }
   }
 
@@ -57,7 +57,8 @@ export class ContextLists {
     if (name !== undefined && context !== undefined) this.checkShape(context, name);
     const penalties = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
     if (penalties && context !== undefined && context.length > 0) {
-      const len = context.length, lastN = r.penaltyLastN;
+      const len = context.length,
+        lastN = r.penaltyLastN;
       const start = lastN < 0 ? 0 : Math.max(0, len - lastN);
       if (len - start <= views.vpad) {
         // the engine counts the window: one bulk copy of the ids here instead of a counting loop
@@ -95,13 +96,15 @@ export class ContextLists {
    */
   windowPairs(context: ArrayLike<number>, lastN: number, out: Uint32Array, name?: string): number {
     const start = lastN < 0 ? 0 : Math.max(0, context.length - lastN);
-    const counts = this.counts, distinct = this.distinct, v = this.vocab;
+    const counts = this.counts,
+      distinct = this.distinct,
+      v = this.vocab;
     let d = 0;
     if (name !== undefined) {
       this.checkIds(context, name, 0, start);
       for (let i = start; i < context.length; i++) {
         const t = context[i]!;
-        if (!((t >>> 0) === t && t < v)) {
+        if (!(t >>> 0 === t && t < v)) {
           for (let k = 0; k < d; k++) counts[distinct[k]!] = 0;
           tokenId(`${name}[${i}]`, t, v);
         }
@@ -138,7 +141,8 @@ export class ContextLists {
   ngramBans(context: ArrayLike<number>, n: number, out: Uint32Array, offset: number): number {
     const len = context.length;
     if (len + 1 < n) return 0;
-    const m = this.nextMark(), marks = this.marks;
+    const m = this.nextMark(),
+      marks = this.marks;
     const tail = len - (n - 1);
     let k = 0;
     for (let start = 0; start + n - 1 < len; start++) {
@@ -159,8 +163,15 @@ export class ContextLists {
    * Hugging Face's bad-words rule: a sequence's last id is banned when the rest of it ends the context
    * (its first `len` ids).
    */
-  badWordBans(context: ArrayLike<number> | undefined, len: number, words: number[][], out: Uint32Array, offset: number): number {
-    const m = this.nextMark(), marks = this.marks;
+  badWordBans(
+    context: ArrayLike<number> | undefined,
+    len: number,
+    words: number[][],
+    out: Uint32Array,
+    offset: number,
+  ): number {
+    const m = this.nextMark(),
+      marks = this.marks;
     let k = 0;
     for (const seq of words) {
       const pre = seq.length - 1;

@@ -34,14 +34,46 @@ export interface FromOpenAIResult {
 
 // Request fields that carry no sampling parameter: accepted and ignored.
 const OPENAI_OTHER = new Set([
-  "model", "messages", "prompt", "stream", "stream_options", "user", "store", "metadata", "tools", "tool_choice",
-  "functions", "function_call", "response_format", "parallel_tool_calls", "service_tier", "modalities", "audio",
-  "prediction", "reasoning_effort", "web_search_options", "safety_identifier", "prompt_cache_key", "verbosity",
-  "suffix", "echo", "best_of",
+  "model",
+  "messages",
+  "prompt",
+  "stream",
+  "stream_options",
+  "user",
+  "store",
+  "metadata",
+  "tools",
+  "tool_choice",
+  "functions",
+  "function_call",
+  "response_format",
+  "parallel_tool_calls",
+  "service_tier",
+  "modalities",
+  "audio",
+  "prediction",
+  "reasoning_effort",
+  "web_search_options",
+  "safety_identifier",
+  "prompt_cache_key",
+  "verbosity",
+  "suffix",
+  "echo",
+  "best_of",
 ]);
 const OPENAI_SAMPLING = new Set([
-  "temperature", "top_p", "presence_penalty", "frequency_penalty", "logit_bias", "seed", "stop", "max_tokens",
-  "max_completion_tokens", "n", "logprobs", "top_logprobs",
+  "temperature",
+  "top_p",
+  "presence_penalty",
+  "frequency_penalty",
+  "logit_bias",
+  "seed",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "n",
+  "logprobs",
+  "top_logprobs",
 ]);
 
 /** In [lo, hi], both ends closed (callers pass only values that are present). */
@@ -61,14 +93,18 @@ export function fromOpenAI(params: OpenAIParams): FromOpenAIResult {
   if (p.temperature !== undefined) sampler.temperature = inClosed("temperature", p.temperature, 0, 2);
   if (p.top_p !== undefined) {
     const tp = inClosed("top_p", p.top_p, 0, 1);
-    if (tp === 0) sampler.topK = 1; // the smallest set with mass >= 0: the most likely token
+    if (tp === 0)
+      sampler.topK = 1; // the smallest set with mass >= 0: the most likely token
     else sampler.topP = tp;
   }
-  if (p.presence_penalty !== undefined) sampler.presencePenalty = inClosed("presence_penalty", p.presence_penalty, -2, 2);
-  if (p.frequency_penalty !== undefined) sampler.frequencyPenalty = inClosed("frequency_penalty", p.frequency_penalty, -2, 2);
+  if (p.presence_penalty !== undefined)
+    sampler.presencePenalty = inClosed("presence_penalty", p.presence_penalty, -2, 2);
+  if (p.frequency_penalty !== undefined)
+    sampler.frequencyPenalty = inClosed("frequency_penalty", p.frequency_penalty, -2, 2);
   if (p.logit_bias !== undefined) {
     const lb = p.logit_bias;
-    if (typeof lb !== "object" || lb === null || Array.isArray(lb)) throw typeError("logit_bias", "a map of token id to bias", lb);
+    if (typeof lb !== "object" || lb === null || Array.isArray(lb))
+      throw typeError("logit_bias", "a map of token id to bias", lb);
     const bias: Record<number, number> = {};
     for (const [k, b] of Object.entries(lb)) {
       if (!/^\d+$/.test(k)) throw rangeError("logit_bias key", "a token id", k);
@@ -79,23 +115,32 @@ export function fromOpenAI(params: OpenAIParams): FromOpenAIResult {
   if (p.seed !== undefined) sampler.seed = integer("seed", p.seed, 0, 0xffffffff);
   if (p.stop !== undefined) {
     const stops = typeof p.stop === "string" ? [p.stop] : p.stop;
-    if (!Array.isArray(stops) || stops.length > 4) throw typeError("stop", "a string or an array of at most 4 strings", p.stop);
+    if (!Array.isArray(stops) || stops.length > 4)
+      throw typeError("stop", "a string or an array of at most 4 strings", p.stop);
     stops.forEach((s, i) => {
       if (typeof s !== "string" || s.length === 0) throw typeError(`stop[${i}]`, "a non-empty string", s);
     });
     generation.stop = stops;
   }
   if (p.max_tokens !== undefined && p.max_completion_tokens !== undefined) {
-    throw new RangeError(`give max_tokens or max_completion_tokens, not both (got ${show(p.max_tokens)} and ${show(p.max_completion_tokens)})`);
+    throw new RangeError(
+      `give max_tokens or max_completion_tokens, not both (got ${show(p.max_tokens)} and ${show(p.max_completion_tokens)})`,
+    );
   }
   const max = p.max_completion_tokens ?? p.max_tokens;
   if (max !== undefined) {
-    generation.maxNewTokens = integer(p.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens", max, 1, Number.MAX_SAFE_INTEGER);
+    generation.maxNewTokens = integer(
+      p.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens",
+      max,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    );
   }
   if (p.logprobs !== undefined && typeof p.logprobs !== "boolean") throw typeError("logprobs", "a boolean", p.logprobs);
   if (p.top_logprobs !== undefined) {
     const t = integer("top_logprobs", p.top_logprobs, 0, 20);
-    if (p.logprobs !== true) throw new RangeError(`top_logprobs needs logprobs: true (got logprobs ${show(p.logprobs)})`);
+    if (p.logprobs !== true)
+      throw new RangeError(`top_logprobs needs logprobs: true (got logprobs ${show(p.logprobs)})`);
     generation.logprobs = t;
   } else if (p.logprobs === true) {
     generation.logprobs = 0;
@@ -142,9 +187,15 @@ export interface FromGenerationConfigResult {
  * (do_sample false, top_k 50 when sampling, ...). `promptLength` turns a max_length (prompt included) into
  * maxNewTokens when max_new_tokens is absent.
  */
-export function fromGenerationConfig(config: GenerationConfig, opts: { promptLength?: number } = {}): FromGenerationConfigResult {
-  if (typeof config !== "object" || config === null || Array.isArray(config)) throw typeError("config", "an object", config);
-  const c = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null && v !== undefined)) as GenerationConfig;
+export function fromGenerationConfig(
+  config: GenerationConfig,
+  opts: { promptLength?: number } = {},
+): FromGenerationConfigResult {
+  if (typeof config !== "object" || config === null || Array.isArray(config))
+    throw typeError("config", "an object", config);
+  const c = Object.fromEntries(
+    Object.entries(config).filter(([, v]) => v !== null && v !== undefined),
+  ) as GenerationConfig;
   const bool = (name: string, v: unknown, d: boolean) => {
     if (v === undefined) return d;
     if (typeof v !== "boolean") throw typeError(name, "a boolean", v);
@@ -152,7 +203,10 @@ export function fromGenerationConfig(config: GenerationConfig, opts: { promptLen
   };
   const doSample = bool("do_sample", c.do_sample, false);
   const numBeams = c.num_beams === undefined ? 1 : integer("num_beams", c.num_beams, 1, 256);
-  const numReturn = c.num_return_sequences === undefined ? 1 : integer("num_return_sequences", c.num_return_sequences, 1, Number.MAX_SAFE_INTEGER);
+  const numReturn =
+    c.num_return_sequences === undefined
+      ? 1
+      : integer("num_return_sequences", c.num_return_sequences, 1, Number.MAX_SAFE_INTEGER);
   if (!doSample && numReturn > numBeams) {
     throw rangeError("num_return_sequences", `<= num_beams (${numBeams}) without sampling`, numReturn);
   }
@@ -160,7 +214,8 @@ export function fromGenerationConfig(config: GenerationConfig, opts: { promptLen
     throw new RangeError(`do_sample with num_beams ${numBeams} (beam sampling) is not supported by llm-sampler`);
   }
   const es = c.early_stopping ?? false;
-  if (es !== true && es !== false && es !== "never") throw typeError("early_stopping", 'true, false or "never"', c.early_stopping);
+  if (es !== true && es !== false && es !== "never")
+    throw typeError("early_stopping", 'true, false or "never"', c.early_stopping);
 
   let maxNew: number | undefined;
   if (c.max_new_tokens !== undefined) maxNew = integer("max_new_tokens", c.max_new_tokens, 1, Number.MAX_SAFE_INTEGER);
@@ -169,10 +224,16 @@ export function fromGenerationConfig(config: GenerationConfig, opts: { promptLen
     const pl = integer("promptLength", opts.promptLength, 0, Number.MAX_SAFE_INTEGER);
     maxNew = Math.max(1, ml - pl);
   }
-  const minNew = c.min_new_tokens === undefined ? undefined : integer("min_new_tokens", c.min_new_tokens, 0, Number.MAX_SAFE_INTEGER);
-  const eos = c.eos_token_id === undefined ? undefined
-    : Array.isArray(c.eos_token_id) ? c.eos_token_id.map((t, i) => integer(`eos_token_id[${i}]`, t, 0, Number.MAX_SAFE_INTEGER))
-    : integer("eos_token_id", c.eos_token_id, 0, Number.MAX_SAFE_INTEGER);
+  const minNew =
+    c.min_new_tokens === undefined
+      ? undefined
+      : integer("min_new_tokens", c.min_new_tokens, 0, Number.MAX_SAFE_INTEGER);
+  const eos =
+    c.eos_token_id === undefined
+      ? undefined
+      : Array.isArray(c.eos_token_id)
+        ? c.eos_token_id.map((t, i) => integer(`eos_token_id[${i}]`, t, 0, Number.MAX_SAFE_INTEGER))
+        : integer("eos_token_id", c.eos_token_id, 0, Number.MAX_SAFE_INTEGER);
 
   // Logits processors: they apply in every mode.
   const processors: Pick<SamplerOptions, "repetitionPenalty" | "noRepeatNgramSize" | "badWordsIds"> = {};
@@ -181,17 +242,24 @@ export function fromGenerationConfig(config: GenerationConfig, opts: { promptLen
     if (!(r > 0)) throw rangeError("repetition_penalty", "a strictly positive float", c.repetition_penalty);
     processors.repetitionPenalty = r;
   }
-  if (c.no_repeat_ngram_size !== undefined) processors.noRepeatNgramSize = integer("no_repeat_ngram_size", c.no_repeat_ngram_size, 0, Number.MAX_SAFE_INTEGER);
+  if (c.no_repeat_ngram_size !== undefined)
+    processors.noRepeatNgramSize = integer("no_repeat_ngram_size", c.no_repeat_ngram_size, 0, Number.MAX_SAFE_INTEGER);
   if (c.bad_words_ids !== undefined) {
     if (!Array.isArray(c.bad_words_ids) || c.bad_words_ids.some((w) => !Array.isArray(w) || w.length === 0)) {
       throw typeError("bad_words_ids", "a list of non-empty lists of token ids", c.bad_words_ids);
     }
-    processors.badWordsIds = c.bad_words_ids.map((w, i) => w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, Number.MAX_SAFE_INTEGER)));
+    processors.badWordsIds = c.bad_words_ids.map((w, i) =>
+      w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, Number.MAX_SAFE_INTEGER)),
+    );
   }
 
   if (numBeams > 1) {
     const beamSearch: Omit<BeamSearchOptions, "vocabSize"> = {
-      numBeams, maxNewTokens: maxNew ?? 20, earlyStopping: es, numReturnSequences: numReturn, ...processors,
+      numBeams,
+      maxNewTokens: maxNew ?? 20,
+      earlyStopping: es,
+      numReturnSequences: numReturn,
+      ...processors,
     };
     if (c.length_penalty !== undefined) beamSearch.lengthPenalty = number("length_penalty", c.length_penalty);
     if (minNew !== undefined) beamSearch.minNewTokens = minNew;
@@ -222,12 +290,14 @@ export function fromGenerationConfig(config: GenerationConfig, opts: { promptLen
   if (topK > 0) sampler.topK = topK;
   if (c.top_p !== undefined) {
     const tp = inClosed("top_p", c.top_p, 0, 1);
-    if (tp === 0) sampler.topK = 1; // Hugging Face keeps min_tokens_to_keep (1) token
+    if (tp === 0)
+      sampler.topK = 1; // Hugging Face keeps min_tokens_to_keep (1) token
     else if (tp < 1) sampler.topP = tp;
   }
   if (c.min_p !== undefined) sampler.minP = inClosed("min_p", c.min_p, 0, 1);
   if (c.typical_p !== undefined && c.typical_p !== 1) sampler.typicalP = open01("typical_p", c.typical_p);
-  if (c.epsilon_cutoff !== undefined && c.epsilon_cutoff !== 0) sampler.epsilonCutoff = open01("epsilon_cutoff", c.epsilon_cutoff);
+  if (c.epsilon_cutoff !== undefined && c.epsilon_cutoff !== 0)
+    sampler.epsilonCutoff = open01("epsilon_cutoff", c.epsilon_cutoff);
   if (c.eta_cutoff !== undefined && c.eta_cutoff !== 0) sampler.etaCutoff = open01("eta_cutoff", c.eta_cutoff);
   return { mode: "sample", sampler, generation, numReturnSequences: numReturn };
 }

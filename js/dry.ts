@@ -36,7 +36,7 @@ export interface DryResolved {
 }
 
 const KNOWN = ["multiplier", "base", "allowedLength", "penaltyLastN", "sequenceBreakers", "decode", "vocabulary"];
-const LLAMA_BREAKERS = ["\n", ":", "\"", "*"];
+const LLAMA_BREAKERS = ["\n", ":", '"', "*"];
 /** llama.cpp truncates breaker strings to 40 characters. */
 const MAX_BREAKER_CHARS = 40;
 
@@ -46,19 +46,26 @@ export function resolveDry(v: unknown, vocab: number): DryResolved | null {
   const d = plainObject("dry", v, KNOWN);
   if (d.multiplier === undefined) throw new TypeError("dry.multiplier is required");
   const multiplier = number("dry.multiplier", d.multiplier);
-  if (!(multiplier >= 0 && Number.isFinite(multiplier))) throw rangeError("dry.multiplier", "a finite number >= 0", d.multiplier);
+  if (!(multiplier >= 0 && Number.isFinite(multiplier)))
+    throw rangeError("dry.multiplier", "a finite number >= 0", d.multiplier);
   const base = d.base === undefined ? 1.75 : number("dry.base", d.base);
   if (!(base >= 1 && Number.isFinite(base))) throw rangeError("dry.base", "a finite number >= 1", d.base);
-  const allowedLength = d.allowedLength === undefined ? 2 : integer("dry.allowedLength", d.allowedLength, 0, Number.MAX_SAFE_INTEGER);
-  const penaltyLastN = d.penaltyLastN === undefined ? -1 : integer("dry.penaltyLastN", d.penaltyLastN, -1, Number.MAX_SAFE_INTEGER);
+  const allowedLength =
+    d.allowedLength === undefined ? 2 : integer("dry.allowedLength", d.allowedLength, 0, Number.MAX_SAFE_INTEGER);
+  const penaltyLastN =
+    d.penaltyLastN === undefined ? -1 : integer("dry.penaltyLastN", d.penaltyLastN, -1, Number.MAX_SAFE_INTEGER);
   if (d.decode !== undefined && typeof d.decode !== "function") throw typeError("dry.decode", "a function", d.decode);
   if (d.vocabulary !== undefined && !(Array.isArray(d.vocabulary) && d.vocabulary.length === vocab)) {
     throw typeError("dry.vocabulary", `an array of ${vocab} token texts`, d.vocabulary);
   }
-  const textOf = d.vocabulary ? (t: number) => (d.vocabulary as string[])[t] ?? ""
-    : d.decode ? (t: number) => (d.decode as (ids: number[]) => string)([t]) : null;
+  const textOf = d.vocabulary
+    ? (t: number) => (d.vocabulary as string[])[t] ?? ""
+    : d.decode
+      ? (t: number) => (d.decode as (ids: number[]) => string)([t])
+      : null;
   const given = d.sequenceBreakers;
-  if (given !== undefined && !Array.isArray(given)) throw typeError("dry.sequenceBreakers", "an array of strings and token-id arrays", given);
+  if (given !== undefined && !Array.isArray(given))
+    throw typeError("dry.sequenceBreakers", "an array of strings and token-id arrays", given);
   const list: unknown[] = given ?? (textOf ? LLAMA_BREAKERS : []);
   if (multiplier === 0 || penaltyLastN === 0) return null; // llama.cpp: off
   const breakers = new Map<number, number[][]>();
@@ -80,7 +87,10 @@ export function resolveDry(v: unknown, vocab: number): DryResolved | null {
     }
   });
   if (strings.length > 0) {
-    if (!textOf) throw new TypeError(`dry.sequenceBreakers has strings (${show(strings)}): give dry.decode or dry.vocabulary to map them`);
+    if (!textOf)
+      throw new TypeError(
+        `dry.sequenceBreakers has strings (${show(strings)}): give dry.decode or dry.vocabulary to map them`,
+      );
     for (let t = 0; t < vocab; t++) {
       const text = textOf(t);
       for (const str of strings) if (text.includes(str)) add(t, []);
@@ -115,7 +125,8 @@ export class DryScratch {
       this.rev = new Int32Array(Math.max(W, 2 * this.rev.length));
       this.z = new Int32Array(this.rev.length);
     }
-    const r = this.rev, z = this.z;
+    const r = this.rev,
+      z = this.z;
     for (let i = 0; i < W; i++) r[i] = context[len - 1 - i]!; // r[i]: the i-th token from the end
     // A breaker sequence (head, tail...) ending the repetition bounds its length: the nearest one, from the end.
     let repLimit = W;
@@ -129,7 +140,10 @@ export class DryScratch {
         for (let o = 0; o < tail.length && ok; o++) ok = tail[o] === r[i - o - 1];
         if (ok) longestTail = tail.length;
       }
-      if (longestTail >= 0) { repLimit = i - longestTail; break; }
+      if (longestTail >= 0) {
+        repLimit = i - longestTail;
+        break;
+      }
     }
     if (repLimit < d.allowedLength) return 0;
     // Z-function of the reversed window: z[k] = how far the context's ending repeats ending k tokens back.
@@ -138,10 +152,14 @@ export class DryScratch {
       let n = k < right ? Math.min(right - k, z[k - left]!) : 0;
       while (k + n < W && r[n] === r[k + n]) n++;
       z[k] = n;
-      if (k + n > right) { left = k; right = k + n; }
+      if (k + n > right) {
+        left = k;
+        right = k + n;
+      }
     }
     // The token that followed each repeat would extend it: keep the longest repeat per such token.
-    const longest = this.longest, toks = this.tokens;
+    const longest = this.longest,
+      toks = this.tokens;
     let m = 0;
     for (let k = 1; k < W; k++) {
       const n = Math.min(z[k]!, repLimit);
@@ -155,7 +173,7 @@ export class DryScratch {
       const t = toks[j]!;
       const tails = d.breakers.get(t);
       // a single-token breaker is never penalised
-      if (!(tails && tails.some((tail) => tail.length === 0))) {
+      if (!tails?.some((tail) => tail.length === 0)) {
         out[2 * out_n] = t;
         out[2 * out_n + 1] = longest[t]! - 1 - d.allowedLength;
         out_n++;

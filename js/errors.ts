@@ -10,7 +10,8 @@ export function show(v: unknown): string {
     const head = v.slice(0, 8).map(show).join(", ");
     return `[${head}${v.length > 8 ? `, ... (${v.length} items)` : ""}]`;
   }
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
+  if (ArrayBuffer.isView(v))
+    return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
   if (typeof v === "function") return "a function";
   const name = (v as object).constructor?.name;
   return name && name !== "Object" ? `a ${name}` : "an object";
@@ -50,7 +51,15 @@ export function tokenId(name: string, v: unknown, vocab: number): number {
 }
 
 /** In [lo, hi] with each end open or closed as the rule says, e.g. "(0, 1]". */
-export function inRange(name: string, v: unknown, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): number {
+export function inRange(
+  name: string,
+  v: unknown,
+  dflt: number,
+  lo: number,
+  hi: number,
+  loOpen: boolean,
+  hiOpen: boolean,
+): number {
   if (v === undefined) return dflt;
   const x = number(name, v);
   const ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);

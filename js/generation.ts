@@ -56,7 +56,15 @@ export interface Generation {
 }
 
 const KNOWN = new Set([
-  "prompt", "maxNewTokens", "minNewTokens", "eosTokenId", "ignoreEos", "stop", "includeStopInOutput", "decode", "logprobs",
+  "prompt",
+  "maxNewTokens",
+  "minNewTokens",
+  "eosTokenId",
+  "ignoreEos",
+  "stop",
+  "includeStopInOutput",
+  "decode",
+  "logprobs",
 ]);
 
 /**
@@ -108,7 +116,10 @@ export function heldLength(text: string, stops: readonly string[]): number {
   let h = 0;
   for (const s of stops) {
     for (let k = Math.min(s.length - 1, text.length); k > h; k--) {
-      if (text.endsWith(s.slice(0, k))) { h = k; break; }
+      if (text.endsWith(s.slice(0, k))) {
+        h = k;
+        break;
+      }
     }
   }
   return h;
@@ -135,21 +146,29 @@ export class GenerationImpl implements Generation {
   private committed = 0; // generated tokens handed to the decoder (or dropped: an ending EOS, a stop sequence)
   /** Mirostat's running mu for this sequence (NaN without mirostat). */
   private mirostatMu: number;
-  private buffer = "";   // decoded text not emitted yet
+  private buffer = ""; // decoded text not emitted yet
 
-  constructor(private readonly sampler: SamplerImpl, private readonly lists: ContextLists, r: Resolved, o: GenerationOptions) {
+  constructor(
+    private readonly sampler: SamplerImpl,
+    private readonly lists: ContextLists,
+    r: Resolved,
+    o: GenerationOptions,
+  ) {
     const V = r.vocabSize;
     this.mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
     if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
     for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown generation option ${show(k)}`);
     const prompt = o.prompt ?? [];
     lists.validate(prompt, "prompt");
-    this.maxNew = o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
-    this.minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, Number.MAX_SAFE_INTEGER);
+    this.maxNew =
+      o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
+    this.minNew =
+      o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, Number.MAX_SAFE_INTEGER);
     if (this.minNew > this.maxNew) throw rangeError("minNewTokens", `<= maxNewTokens (${this.maxNew})`, this.minNew);
     const eos = o.eosTokenId === undefined ? [] : Array.isArray(o.eosTokenId) ? o.eosTokenId : [o.eosTokenId];
     this.eos = eos.map((t, i) => tokenId(Array.isArray(o.eosTokenId) ? `eosTokenId[${i}]` : "eosTokenId", t, V));
-    if (o.ignoreEos !== undefined && typeof o.ignoreEos !== "boolean") throw typeError("ignoreEos", "a boolean", o.ignoreEos);
+    if (o.ignoreEos !== undefined && typeof o.ignoreEos !== "boolean")
+      throw typeError("ignoreEos", "a boolean", o.ignoreEos);
     this.ignoreEos = o.ignoreEos ?? false;
     if (o.includeStopInOutput !== undefined && typeof o.includeStopInOutput !== "boolean") {
       throw typeError("includeStopInOutput", "a boolean", o.includeStopInOutput);
@@ -183,7 +202,8 @@ export class GenerationImpl implements Generation {
   }
 
   step(logits?: Float32Array): StepResult {
-    if (this.done) throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
+    if (this.done)
+      throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     const count = this.tokens.length;
     const suppress = !this.ignoreEos && count < this.minNew ? this.eos : NONE;
     // Everything that can fail happens in here, before any state of the generation changes.
@@ -214,7 +234,11 @@ export class GenerationImpl implements Generation {
       }
     }
     const result: StepResult = {
-      token, text: this.text.slice(before), done: this.done, finishReason: this.finishReason, logprob: d.logprob,
+      token,
+      text: this.text.slice(before),
+      done: this.done,
+      finishReason: this.finishReason,
+      logprob: d.logprob,
     };
     if (this.wantTop) result.topLogprobs = d.top;
     return result;
@@ -235,7 +259,10 @@ export class GenerationImpl implements Generation {
       for (let k = Math.min(s.length - 1, n - this.committed); k > h; k--) {
         let j = 0;
         while (j < k && this.tokens[n - k + j] === s[j]) j++;
-        if (j === k) { h = k; break; }
+        if (j === k) {
+          h = k;
+          break;
+        }
       }
     }
     return h;

@@ -30,7 +30,10 @@ export class History {
   private readonly penalized: boolean;
   private readonly ngrams = new Map<number, number[]>();
 
-  constructor(private readonly r: Resolved, capacity: number) {
+  constructor(
+    private readonly r: Resolved,
+    capacity: number,
+  ) {
     this.tokens = new Int32Array(Math.max(16, capacity));
     this.penalized = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
     const n = this.penalized ? r.vocabSize : 0;
@@ -80,7 +83,8 @@ export class History {
 
   /** True when the last `seq.length` tokens equal seq. */
   endsWith(seq: readonly number[], from = 0): boolean {
-    const L = this.length, n = seq.length;
+    const L = this.length,
+      n = seq.length;
     if (n > L - from) return false;
     for (let j = 0; j < n; j++) if (this.tokens[L - n + j] !== seq[j]) return false;
     return true;
@@ -88,7 +92,8 @@ export class History {
 
   /** Writes the penalty pairs, n-gram bans, bad-word bans and suppressed tokens for the next step. */
   write(views: Views, lists: ContextLists, suppress: readonly number[]): void {
-    const p = views.params, r = this.r;
+    const p = views.params,
+      r = this.r;
     const pairs = views.pairs;
     for (let k = 0; k < this.nDistinct; k++) {
       const t = this.distinct[k]!;
@@ -98,9 +103,8 @@ export class History {
     p[P_N_PAIRS] = this.nDistinct;
     p[P_N_CTX] = 0;
     p[P_N_BAN_NGRAM] = r.noRepeatNgramSize > 0 ? this.ngramBans(views.bans, lists) : 0;
-    p[P_N_BAN_WORDS] = r.badWordsIds.length > 0
-      ? lists.badWordBans(this.tokens, this.length, r.badWordsIds, views.bans, views.vpad)
-      : 0;
+    p[P_N_BAN_WORDS] =
+      r.badWordsIds.length > 0 ? lists.badWordBans(this.tokens, this.length, r.badWordsIds, views.bans, views.vpad) : 0;
     const base = 2 * views.vpad;
     for (let k = 0; k < suppress.length; k++) views.bans[base + k] = suppress[k]!;
     p[P_N_SUPPRESS] = suppress.length;
@@ -110,11 +114,14 @@ export class History {
 
   /** Tokens that followed an earlier occurrence of the last n - 1 tokens (Hugging Face's no-repeat rule). */
   private ngramBans(out: Uint32Array, lists: ContextLists): number {
-    const n = this.r.noRepeatNgramSize, L = this.length, t = this.tokens;
+    const n = this.r.noRepeatNgramSize,
+      L = this.length,
+      t = this.tokens;
     if (L + 1 < n) return 0;
     const starts = this.ngrams.get(hashIds(t, L - (n - 1), n - 1));
     if (!starts) return 0;
-    const m = lists.nextMark(), marks = lists.marks;
+    const m = lists.nextMark(),
+      marks = lists.marks;
     let k = 0;
     for (const s of starts) {
       let j = 0;

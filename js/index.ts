@@ -8,5 +8,10 @@ export { HF_ORDER, LLAMA_ORDER } from "./options.js";
 export { fromOpenAI, fromGenerationConfig } from "./dialects.js";
 export type { OpenAIParams, FromOpenAIResult, GenerationConfig, FromGenerationConfigResult } from "./dialects.js";
 export type {
-  SamplerOptions, TransformName, DryOptions, XtcOptions, MirostatOptions, DynamicTemperatureOptions,
+  SamplerOptions,
+  TransformName,
+  DryOptions,
+  XtcOptions,
+  MirostatOptions,
+  DynamicTemperatureOptions,
 } from "./options.js";

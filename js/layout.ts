@@ -1,8 +1,24 @@
 // The wrapper's side of the engine's memory: the constants come from assembly/layout.ts, their one source
 // (scripts/gen-layout.mjs generates js/generated/layout.ts at build time); the views over the regions are here.
 import {
-  F_BANS, F_BIAS, F_BIAS_LIST, F_CAND_IDX, F_CAND_K, F_CAND_VAL, F_CTX, F_DRY, F_EXP, F_LOGITS, F_MASK, F_PAIRS, F_PARAMS,
-  F_PROGRAM, F_RESULT, PARAM_SLOTS, PROGRAM_SLOTS, RESULT_SLOTS,
+  F_BANS,
+  F_BIAS,
+  F_BIAS_LIST,
+  F_CAND_IDX,
+  F_CAND_K,
+  F_CAND_VAL,
+  F_CTX,
+  F_DRY,
+  F_EXP,
+  F_LOGITS,
+  F_MASK,
+  F_PAIRS,
+  F_PARAMS,
+  F_PROGRAM,
+  F_RESULT,
+  PARAM_SLOTS,
+  PROGRAM_SLOTS,
+  RESULT_SLOTS,
 } from "./generated/layout.js";
 
 export * from "./generated/layout.js";
@@ -46,7 +62,11 @@ export class Views {
   biasListIds!: Uint32Array;
   biasListValues!: Float32Array;
 
-  constructor(private readonly ex: EngineExports, readonly vocab: number, readonly nRows = 1) {
+  constructor(
+    private readonly ex: EngineExports,
+    readonly vocab: number,
+    readonly nRows = 1,
+  ) {
     this.vpad = (vocab + 31) & ~31;
     this.buffer = ex.memory.buffer;
     this.build();
@@ -62,7 +82,10 @@ export class Views {
   }
 
   private build(): void {
-    const b = this.buffer, at = (f: number) => this.ex.offsetOf(f), v = this.vocab, n = this.vpad;
+    const b = this.buffer,
+      at = (f: number) => this.ex.offsetOf(f),
+      v = this.vocab,
+      n = this.vpad;
     this.params = new Float64Array(b, at(F_PARAMS), PARAM_SLOTS);
     this.program = new Int32Array(b, at(F_PROGRAM), PROGRAM_SLOTS);
     this.result = new Float64Array(b, at(F_RESULT), RESULT_SLOTS);

@@ -3,11 +3,22 @@
 import { integer, rangeError, show, typeError } from "./errors.js";
 import { OP_SUPPRESS } from "./layout.js";
 import {
-  TRANSFORMS, TRANSFORM_OF, type MirostatOptions, type Resolved, type SamplerOptions, type TransformName,
+  TRANSFORMS,
+  TRANSFORM_OF,
+  type MirostatOptions,
+  type Resolved,
+  type SamplerOptions,
+  type TransformName,
 } from "./transforms.js";
 
 export type {
-  DryOptions, DynamicTemperatureOptions, MirostatOptions, Resolved, SamplerOptions, TransformName, XtcOptions,
+  DryOptions,
+  DynamicTemperatureOptions,
+  MirostatOptions,
+  Resolved,
+  SamplerOptions,
+  TransformName,
+  XtcOptions,
 } from "./transforms.js";
 export { checkBadWords, checkLogitBias, checkMask } from "./transforms.js";
 
@@ -72,9 +83,14 @@ export function resolveOptions(options: SamplerOptions): Resolved {
   const seed = o.seed === undefined ? randomSeed() : checkSeed("seed", o.seed);
   const { order, llama } = checkOrder(o.order);
   const r = {
-    vocabSize, seed, order, llama,
-    minTokensToKeep: o.minTokensToKeep === undefined ? 1 : integer("minTokensToKeep", o.minTokensToKeep, 1, Number.MAX_SAFE_INTEGER),
-    penaltyLastN: o.penaltyLastN === undefined ? -1 : integer("penaltyLastN", o.penaltyLastN, -1, Number.MAX_SAFE_INTEGER),
+    vocabSize,
+    seed,
+    order,
+    llama,
+    minTokensToKeep:
+      o.minTokensToKeep === undefined ? 1 : integer("minTokensToKeep", o.minTokensToKeep, 1, Number.MAX_SAFE_INTEGER),
+    penaltyLastN:
+      o.penaltyLastN === undefined ? -1 : integer("penaltyLastN", o.penaltyLastN, -1, Number.MAX_SAFE_INTEGER),
   } as Resolved;
   const c = { vocabSize, llama };
   for (const t of TRANSFORMS) Object.assign(r, t.resolve(o, c));
@@ -82,13 +98,17 @@ export function resolveOptions(options: SamplerOptions): Resolved {
     // llama.cpp: mirostat replaces the truncation samplers (and uses the plain temperature)
     const replaced: string[] = enabledTransforms(r).filter((t) => TRANSFORM_OF.get(t)!.truncation);
     if (r.dynRange > 0) replaced.push("dynamicTemperature");
-    if (replaced.length > 0) throw new RangeError(`mirostat replaces the truncation samplers; leave ${replaced.join(", ")} at their neutral values`);
+    if (replaced.length > 0)
+      throw new RangeError(
+        `mirostat replaces the truncation samplers; leave ${replaced.join(", ")} at their neutral values`,
+      );
     if (Array.isArray(o.order) && o.order[o.order.length - 1] !== "mirostat") {
       throw rangeError("order", 'a list ending with "mirostat" when mirostat is on', o.order);
     }
   }
   const missing = enabledTransforms(r).filter((t) => !r.order.includes(t));
-  if (missing.length > 0) throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw new RangeError(`order must list every enabled transform; missing ${missing.join(", ")}`);
   return r;
 }
 

@@ -5,11 +5,35 @@ import { GenerationImpl, type Generation, type GenerationOptions } from "./gener
 import { createEngine } from "./engine.js";
 import { integer, rangeError, typeError } from "./errors.js";
 import {
-  ERR_ALL_REMOVED, ERR_INVALID_LOGIT, FLAG_LOGPROB, FLAG_PROBS, FLAG_SAMPLE, FLAG_TOP, P_GREEDY, P_LLAMA, P_MIN_KEEP,
-  P_MIROSTAT_MU, P_N_OPS, P_TOP_N, PROGRAM_SLOTS, R_ERROR_INDEX, R_ERROR_VALUE, R_LOGPROB, R_N_TOP, Views,
+  ERR_ALL_REMOVED,
+  ERR_INVALID_LOGIT,
+  FLAG_LOGPROB,
+  FLAG_PROBS,
+  FLAG_SAMPLE,
+  FLAG_TOP,
+  P_GREEDY,
+  P_LLAMA,
+  P_MIN_KEEP,
+  P_MIROSTAT_MU,
+  P_N_OPS,
+  P_TOP_N,
+  PROGRAM_SLOTS,
+  R_ERROR_INDEX,
+  R_ERROR_VALUE,
+  R_LOGPROB,
+  R_N_TOP,
+  Views,
   type EngineExports,
 } from "./layout.js";
-import { checkMask, checkSeed, nextMu, program, resolveOptions, type Resolved, type SamplerOptions } from "./options.js";
+import {
+  checkMask,
+  checkSeed,
+  nextMu,
+  program,
+  resolveOptions,
+  type Resolved,
+  type SamplerOptions,
+} from "./options.js";
 import { TRANSFORMS } from "./transforms.js";
 
 export interface TopLogprob {
@@ -48,7 +72,10 @@ export class SamplerImpl implements Sampler {
   private readonly lists: ContextLists;
   private mu: number;
 
-  constructor(private readonly ex: EngineExports, private readonly opts: Resolved) {
+  constructor(
+    private readonly ex: EngineExports,
+    private readonly opts: Resolved,
+  ) {
     this.vocabSize = opts.vocabSize;
     this.views = new Views(ex, opts.vocabSize);
     this.lists = new ContextLists(opts.vocabSize);
@@ -137,7 +164,9 @@ export class SamplerImpl implements Sampler {
       contexts.forEach((c, i) => this.lists.validate(c, `contexts[${i}]`));
     }
     const out = new Int32Array(batch);
-    const state = this.ex.rngState(), xtcState = this.ex.xtcState(), mu = this.mu;
+    const state = this.ex.rngState(),
+      xtcState = this.ex.xtcState(),
+      mu = this.mu;
     const dst = this.views.fresh().logits;
     try {
       for (let b = 0; b < batch; b++) {
@@ -178,8 +207,10 @@ export class SamplerImpl implements Sampler {
 
   private checkLogits(logits: Float32Array | undefined): void {
     if (logits === undefined) return;
-    if (!(logits instanceof Float32Array)) throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
-    if (logits.length !== this.vocabSize) throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
+    if (!(logits instanceof Float32Array))
+      throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
+    if (logits.length !== this.vocabSize)
+      throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
   }
 
   private copyLogits(logits: Float32Array | undefined): Views {
@@ -211,7 +242,9 @@ export class SamplerImpl implements Sampler {
   }
 
   private writeOptions(): void {
-    const o = this.opts, v = this.views.fresh(), p = v.params;
+    const o = this.opts,
+      v = this.views.fresh(),
+      p = v.params;
     p[P_GREEDY] = o.temperature === 0 && !o.llama ? 1 : 0;
     p[P_LLAMA] = o.llama ? 1 : 0;
     p[P_MIN_KEEP] = Math.min(o.minTokensToKeep, 0x7fffffff);
@@ -221,7 +254,8 @@ export class SamplerImpl implements Sampler {
 
   /** The allowed-token mask and the op list of the chain. */
   private writeProgram(): void {
-    const o = this.opts, v = this.views.fresh();
+    const o = this.opts,
+      v = this.views.fresh();
     if (o.allowedTokens) v.mask.set(o.allowedTokens);
     const ops = program(o);
     if (ops.length > PROGRAM_SLOTS) throw new Error("llm-sampler: chain longer than the engine's program");

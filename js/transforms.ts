@@ -4,25 +4,86 @@
 import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
 import { inRange, integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
 import {
-  OP_ALLOWED, OP_BAD_WORDS, OP_DRY, OP_EPSILON, OP_ETA, OP_FREQUENCY, OP_LOGIT_BIAS, OP_MIN_P, OP_MIROSTAT,
-  OP_NGRAM_BANS, OP_PRESENCE, OP_REPETITION, OP_TEMPERATURE, OP_TOP_A, OP_TOP_K, OP_TOP_N_SIGMA, OP_TOP_P,
-  OP_TYPICAL_P, OP_XTC, P_DRY_BASE, P_DRY_MULTIPLIER, P_DYN_EXPONENT, P_DYN_RANGE, P_EPSILON, P_ETA, P_FREQUENCY,
-  P_MIN_P, P_MIROSTAT, P_N_BIAS, P_PRESENCE, P_REPETITION, P_TEMPERATURE, P_TOP_A, P_TOP_K, P_TOP_N_SIGMA, P_TOP_P,
-  P_TYPICAL_P, P_XTC_PROBABILITY, P_XTC_THRESHOLD, type Views,
+  OP_ALLOWED,
+  OP_BAD_WORDS,
+  OP_DRY,
+  OP_EPSILON,
+  OP_ETA,
+  OP_FREQUENCY,
+  OP_LOGIT_BIAS,
+  OP_MIN_P,
+  OP_MIROSTAT,
+  OP_NGRAM_BANS,
+  OP_PRESENCE,
+  OP_REPETITION,
+  OP_TEMPERATURE,
+  OP_TOP_A,
+  OP_TOP_K,
+  OP_TOP_N_SIGMA,
+  OP_TOP_P,
+  OP_TYPICAL_P,
+  OP_XTC,
+  P_DRY_BASE,
+  P_DRY_MULTIPLIER,
+  P_DYN_EXPONENT,
+  P_DYN_RANGE,
+  P_EPSILON,
+  P_ETA,
+  P_FREQUENCY,
+  P_MIN_P,
+  P_MIROSTAT,
+  P_N_BIAS,
+  P_PRESENCE,
+  P_REPETITION,
+  P_TEMPERATURE,
+  P_TOP_A,
+  P_TOP_K,
+  P_TOP_N_SIGMA,
+  P_TOP_P,
+  P_TYPICAL_P,
+  P_XTC_PROBABILITY,
+  P_XTC_THRESHOLD,
+  type Views,
 } from "./layout.js";
 
 /** The transforms, by the option that configures each; `order` lists these names. */
 export type TransformName =
-  | "repetitionPenalty" | "presencePenalty" | "frequencyPenalty" | "noRepeatNgramSize" | "badWordsIds"
-  | "logitBias" | "allowedTokens" | "temperature" | "topNSigma" | "topK" | "topP" | "minP" | "typicalP"
-  | "epsilonCutoff" | "etaCutoff" | "topA" | "xtc" | "dry" | "mirostat";
+  | "repetitionPenalty"
+  | "presencePenalty"
+  | "frequencyPenalty"
+  | "noRepeatNgramSize"
+  | "badWordsIds"
+  | "logitBias"
+  | "allowedTokens"
+  | "temperature"
+  | "topNSigma"
+  | "topK"
+  | "topP"
+  | "minP"
+  | "typicalP"
+  | "epsilonCutoff"
+  | "etaCutoff"
+  | "topA"
+  | "xtc"
+  | "dry"
+  | "mirostat";
 
 /** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
-export interface XtcOptions { probability: number; threshold?: number }
+export interface XtcOptions {
+  probability: number;
+  threshold?: number;
+}
 /** llama.cpp's mirostat (v1 with m = 100, or v2): target surprise tau, learning rate eta; mu starts at 2 * tau. */
-export interface MirostatOptions { version: 1 | 2; tau?: number; eta?: number }
+export interface MirostatOptions {
+  version: 1 | 2;
+  tau?: number;
+  eta?: number;
+}
 /** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
-export interface DynamicTemperatureOptions { range: number; exponent?: number }
+export interface DynamicTemperatureOptions {
+  range: number;
+  exponent?: number;
+}
 
 export type { DryOptions };
 
@@ -137,7 +198,8 @@ export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): M
   if (v === undefined) return out;
   let entries: [unknown, unknown][];
   if (v instanceof Map) entries = [...v.entries()];
-  else if (typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)) entries = Object.entries(v);
+  else if (typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v))
+    entries = Object.entries(v);
   else throw typeError(name, "a Record<number, number> or a Map<number, number>", v);
   for (const [k, b] of entries) {
     const id = typeof k === "string" && /^\d+$/.test(k) ? Number(k) : k;
@@ -153,7 +215,8 @@ export function checkBadWords(v: unknown, vocab: number, name = "badWordsIds"): 
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw typeError(name, "an array of token-id arrays", v);
   return v.map((seq: unknown, i) => {
-    if (!Array.isArray(seq) || seq.length === 0) throw typeError(`${name}[${i}]`, "a non-empty array of token ids", seq);
+    if (!Array.isArray(seq) || seq.length === 0)
+      throw typeError(`${name}[${i}]`, "a non-empty array of token ids", seq);
     return seq.map((t: unknown, j) => tokenId(`${name}[${i}][${j}]`, t, vocab));
   });
 }
@@ -199,26 +262,44 @@ function checkXtc(v: unknown): { xtcProbability: number; xtcThreshold: number } 
 /** Every transform, in Hugging Face's order (processors, then warpers as `generate` builds them). */
 export const TRANSFORMS: readonly Transform[] = [
   {
-    name: "repetitionPenalty", op: OP_REPETITION, options: ["repetitionPenalty"], llamaRank: 4,
+    name: "repetitionPenalty",
+    op: OP_REPETITION,
+    options: ["repetitionPenalty"],
+    llamaRank: 4,
     resolve: ranged("repetitionPenalty", 1, 0, Infinity, true, true),
     enabled: (r) => r.repetitionPenalty !== 1,
-    write: (v, r) => { v.params[P_REPETITION] = r.repetitionPenalty; },
+    write: (v, r) => {
+      v.params[P_REPETITION] = r.repetitionPenalty;
+    },
   },
   {
-    name: "presencePenalty", op: OP_PRESENCE, options: ["presencePenalty"], llamaRank: 6,
+    name: "presencePenalty",
+    op: OP_PRESENCE,
+    options: ["presencePenalty"],
+    llamaRank: 6,
     resolve: (o) => ({ presencePenalty: finite("presencePenalty", o.presencePenalty, 0) }),
     enabled: (r) => r.presencePenalty !== 0,
-    write: (v, r) => { v.params[P_PRESENCE] = r.presencePenalty; },
+    write: (v, r) => {
+      v.params[P_PRESENCE] = r.presencePenalty;
+    },
   },
   {
-    name: "frequencyPenalty", op: OP_FREQUENCY, options: ["frequencyPenalty"], llamaRank: 5,
+    name: "frequencyPenalty",
+    op: OP_FREQUENCY,
+    options: ["frequencyPenalty"],
+    llamaRank: 5,
     resolve: (o) => ({ frequencyPenalty: finite("frequencyPenalty", o.frequencyPenalty, 0) }),
     enabled: (r) => r.frequencyPenalty !== 0,
-    write: (v, r) => { v.params[P_FREQUENCY] = r.frequencyPenalty; },
+    write: (v, r) => {
+      v.params[P_FREQUENCY] = r.frequencyPenalty;
+    },
   },
   {
     // Hugging Face has no DRY: it sits as in llama.cpp, after the penalties.
-    name: "dry", op: OP_DRY, options: ["dry"], llamaRank: 7,
+    name: "dry",
+    op: OP_DRY,
+    options: ["dry"],
+    llamaRank: 7,
     resolve: (o, c) => ({ dry: resolveDry(o.dry, c.vocabSize) }),
     enabled: (r) => r.dry !== null,
     write: (v, r) => {
@@ -227,22 +308,33 @@ export const TRANSFORMS: readonly Transform[] = [
     },
   },
   {
-    name: "noRepeatNgramSize", op: OP_NGRAM_BANS, options: ["noRepeatNgramSize"], llamaRank: 3,
+    name: "noRepeatNgramSize",
+    op: OP_NGRAM_BANS,
+    options: ["noRepeatNgramSize"],
+    llamaRank: 3,
     resolve: (o) => ({
-      noRepeatNgramSize: o.noRepeatNgramSize === undefined ? 0
-        : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
+      noRepeatNgramSize:
+        o.noRepeatNgramSize === undefined
+          ? 0
+          : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
     }),
     enabled: (r) => r.noRepeatNgramSize > 0,
     write: none,
   },
   {
-    name: "badWordsIds", op: OP_BAD_WORDS, options: ["badWordsIds"], llamaRank: 2,
+    name: "badWordsIds",
+    op: OP_BAD_WORDS,
+    options: ["badWordsIds"],
+    llamaRank: 2,
     resolve: (o, c) => ({ badWordsIds: checkBadWords(o.badWordsIds, c.vocabSize) }),
     enabled: (r) => r.badWordsIds.length > 0,
     write: none,
   },
   {
-    name: "logitBias", op: OP_LOGIT_BIAS, options: ["logitBias"], llamaRank: 0,
+    name: "logitBias",
+    op: OP_LOGIT_BIAS,
+    options: ["logitBias"],
+    llamaRank: 0,
     resolve: (o, c) => ({ logitBias: checkLogitBias(o.logitBias, c.vocabSize) }),
     enabled: (r) => r.logitBias.size > 0,
     write: (v, r) => {
@@ -259,15 +351,23 @@ export const TRANSFORMS: readonly Transform[] = [
   },
   {
     // Masks sit with the bias in llama.cpp's chain (a grammar sampler runs first there).
-    name: "allowedTokens", op: OP_ALLOWED, options: ["allowedTokens"], llamaRank: 1,
+    name: "allowedTokens",
+    op: OP_ALLOWED,
+    options: ["allowedTokens"],
+    llamaRank: 1,
     resolve: (o, c) => ({ allowedTokens: checkMask(o.allowedTokens, c.vocabSize) }),
     enabled: (r) => r.allowedTokens !== null,
-    write: (v, r) => { if (r.allowedTokens) v.mask.set(r.allowedTokens); },
+    write: (v, r) => {
+      if (r.allowedTokens) v.mask.set(r.allowedTokens);
+    },
   },
   {
     // Hugging Face: 0 is greedy, which skips the warpers. llama.cpp: 0 keeps the best token where the
     // temperature stands in the chain (dynamic within [0, range] when dynamicTemperature is on).
-    name: "temperature", op: OP_TEMPERATURE, options: ["temperature", "dynamicTemperature"], llamaRank: 17,
+    name: "temperature",
+    op: OP_TEMPERATURE,
+    options: ["temperature", "dynamicTemperature"],
+    llamaRank: 17,
     resolve: (o) => ({
       temperature: inRange("temperature", o.temperature, 1, 0, Infinity, false, true),
       ...checkDynamic(o.dynamicTemperature),
@@ -280,14 +380,24 @@ export const TRANSFORMS: readonly Transform[] = [
     },
   },
   {
-    name: "topNSigma", op: OP_TOP_N_SIGMA, options: ["topNSigma"], llamaRank: 8, truncation: true,
+    name: "topNSigma",
+    op: OP_TOP_N_SIGMA,
+    options: ["topNSigma"],
+    llamaRank: 8,
+    truncation: true,
     resolve: (o) => ({ topNSigma: finite("topNSigma", o.topNSigma, 0) }),
     enabled: (r) => r.topNSigma > 0,
-    write: (v, r) => { v.params[P_TOP_N_SIGMA] = r.topNSigma; },
+    write: (v, r) => {
+      v.params[P_TOP_N_SIGMA] = r.topNSigma;
+    },
   },
   {
     // llama.cpp's top-k takes no minTokensToKeep and keeps exactly k.
-    name: "topK", op: OP_TOP_K, options: ["topK"], llamaRank: 9, truncation: true,
+    name: "topK",
+    op: OP_TOP_K,
+    options: ["topK"],
+    llamaRank: 9,
+    truncation: true,
     resolve: (o) => ({ topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, Number.MAX_SAFE_INTEGER) }),
     enabled: (r) => r.topK > 0,
     write: (v, r) => {
@@ -295,46 +405,86 @@ export const TRANSFORMS: readonly Transform[] = [
     },
   },
   {
-    name: "topP", op: OP_TOP_P, options: ["topP"], llamaRank: 11, truncation: true,
+    name: "topP",
+    op: OP_TOP_P,
+    options: ["topP"],
+    llamaRank: 11,
+    truncation: true,
     resolve: ranged("topP", 1, 0, 1, true, false),
     enabled: (r) => r.topP < 1,
-    write: (v, r) => { v.params[P_TOP_P] = r.topP; },
+    write: (v, r) => {
+      v.params[P_TOP_P] = r.topP;
+    },
   },
   {
     // Above 1 only with llama.cpp's rules (its tests use 1.05: the best minTokensToKeep stay).
-    name: "minP", op: OP_MIN_P, options: ["minP"], llamaRank: 12, truncation: true,
+    name: "minP",
+    op: OP_MIN_P,
+    options: ["minP"],
+    llamaRank: 12,
+    truncation: true,
     resolve: (o, c) => ({ minP: inRange("minP", o.minP, 0, 0, c.llama ? Infinity : 1, false, c.llama) }),
     enabled: (r) => r.minP > 0,
-    write: (v, r) => { v.params[P_MIN_P] = r.minP; },
+    write: (v, r) => {
+      v.params[P_MIN_P] = r.minP;
+    },
   },
   {
-    name: "typicalP", op: OP_TYPICAL_P, options: ["typicalP"], llamaRank: 10, truncation: true,
+    name: "typicalP",
+    op: OP_TYPICAL_P,
+    options: ["typicalP"],
+    llamaRank: 10,
+    truncation: true,
     resolve: ranged("typicalP", 1, 0, 1, true, false),
     enabled: (r) => r.typicalP < 1,
-    write: (v, r) => { v.params[P_TYPICAL_P] = r.typicalP; },
+    write: (v, r) => {
+      v.params[P_TYPICAL_P] = r.typicalP;
+    },
   },
   {
-    name: "epsilonCutoff", op: OP_EPSILON, options: ["epsilonCutoff"], llamaRank: 13, truncation: true,
+    name: "epsilonCutoff",
+    op: OP_EPSILON,
+    options: ["epsilonCutoff"],
+    llamaRank: 13,
+    truncation: true,
     resolve: ranged("epsilonCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.epsilonCutoff > 0,
-    write: (v, r) => { v.params[P_EPSILON] = r.epsilonCutoff; },
+    write: (v, r) => {
+      v.params[P_EPSILON] = r.epsilonCutoff;
+    },
   },
   {
-    name: "etaCutoff", op: OP_ETA, options: ["etaCutoff"], llamaRank: 14, truncation: true,
+    name: "etaCutoff",
+    op: OP_ETA,
+    options: ["etaCutoff"],
+    llamaRank: 14,
+    truncation: true,
     resolve: ranged("etaCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.etaCutoff > 0,
-    write: (v, r) => { v.params[P_ETA] = r.etaCutoff; },
+    write: (v, r) => {
+      v.params[P_ETA] = r.etaCutoff;
+    },
   },
   {
     // KoboldCpp / text-generation-webui: keep p >= topA * p_max^2. Neither library has it: with the cutoffs.
-    name: "topA", op: OP_TOP_A, options: ["topA"], llamaRank: 15, truncation: true,
+    name: "topA",
+    op: OP_TOP_A,
+    options: ["topA"],
+    llamaRank: 15,
+    truncation: true,
     resolve: ranged("topA", 0, 0, 1, false, false),
     enabled: (r) => r.topA > 0,
-    write: (v, r) => { v.params[P_TOP_A] = r.topA; },
+    write: (v, r) => {
+      v.params[P_TOP_A] = r.topA;
+    },
   },
   {
     // Hugging Face has no XTC: it sits as in llama.cpp, after the truncations.
-    name: "xtc", op: OP_XTC, options: ["xtc"], llamaRank: 16, truncation: true,
+    name: "xtc",
+    op: OP_XTC,
+    options: ["xtc"],
+    llamaRank: 16,
+    truncation: true,
     resolve: (o) => checkXtc(o.xtc),
     enabled: (r) => r.xtcProbability > 0,
     write: (v, r) => {
@@ -343,10 +493,15 @@ export const TRANSFORMS: readonly Transform[] = [
     },
   },
   {
-    name: "mirostat", op: OP_MIROSTAT, options: ["mirostat"], llamaRank: 18,
+    name: "mirostat",
+    op: OP_MIROSTAT,
+    options: ["mirostat"],
+    llamaRank: 18,
     resolve: (o) => ({ mirostat: checkMirostat(o.mirostat) }),
     enabled: (r) => r.mirostat !== null,
-    write: (v, r) => { v.params[P_MIROSTAT] = r.mirostat?.version ?? 0; },
+    write: (v, r) => {
+      v.params[P_MIROSTAT] = r.mirostat?.version ?? 0;
+    },
   },
 ];
 

@@ -3,7 +3,9 @@
 // wasm-source-workerd.ts (workerd refuses to compile WebAssembly from bytes).
 import { wasmDeflatedBase64 } from "./generated/wasm-inline.js";
 
-interface Zlib { inflateRawSync(b: Uint8Array): Uint8Array<ArrayBuffer> }
+interface Zlib {
+  inflateRawSync(b: Uint8Array): Uint8Array<ArrayBuffer>;
+}
 type GetBuiltin = (name: string) => unknown;
 
 async function inflate(base64: string): Promise<BufferSource> {
@@ -18,7 +20,9 @@ async function inflate(base64: string): Promise<BufferSource> {
   const zlib = typeof getBuiltin === "function" ? (getBuiltin("node:zlib") as Zlib | undefined) : undefined;
   if (zlib && typeof zlib.inflateRawSync === "function") return zlib.inflateRawSync(bytes);
   if (typeof DecompressionStream !== "function") {
-    throw new Error("llm-sampler needs DecompressionStream (Node 18+, Deno, Bun, current browsers) to unpack its engine");
+    throw new Error(
+      "llm-sampler needs DecompressionStream (Node 18+, Deno, Bun, current browsers) to unpack its engine",
+    );
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Response(stream).arrayBuffer();

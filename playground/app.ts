@@ -44,7 +44,10 @@ const values: Record<Key, number> = Object.fromEntries(CONTROLS.map((c) => [c.ke
 
 /** The sampler options of the controls: neutral values are left out. */
 function options(): Omit<SamplerOptions, "vocabSize"> {
-  const o: Record<string, unknown> = { seed: Number($<HTMLInputElement>("seed").value) >>> 0, order: $<HTMLSelectElement>("order").value };
+  const o: Record<string, unknown> = {
+    seed: Number($<HTMLInputElement>("seed").value) >>> 0,
+    order: $<HTMLSelectElement>("order").value,
+  };
   for (const c of CONTROLS) if (values[c.key] !== c.neutral) o[c.key] = values[c.key];
   return o as Omit<SamplerOptions, "vocabSize">;
 }
@@ -62,7 +65,9 @@ async function fetchText(path: string): Promise<string> {
 
 function bigramSource(): Source {
   return {
-    id: "bigram", label: "Bigram model: type words", vocab: lm.words,
+    id: "bigram",
+    label: "Bigram model: type words",
+    vocab: lm.words,
     current() {
       const err = $("promptErr");
       try {
@@ -80,10 +85,15 @@ function bigramSource(): Source {
 
 function nextWordSource(item: { file: string; context: string }): Source {
   return {
-    id: item.file, label: `“${item.context} …” (72,546 words)`, vocab: nwVocab,
+    id: item.file,
+    label: `“${item.context} …” (72,546 words)`,
+    vocab: nwVocab,
     current() {
       const logits = nwLogits.get(item.file)!;
-      const context = item.context.split(" ").map((w) => nwIndex.get(w)).filter((x): x is number => x !== undefined);
+      const context = item.context
+        .split(" ")
+        .map((w) => nwIndex.get(w))
+        .filter((x): x is number => x !== undefined);
       return { logits, context };
     },
   };
@@ -120,12 +130,21 @@ async function currentSampler(vocabSize: number): Promise<Sampler> {
 
 async function neutralSampler(vocabSize: number): Promise<Sampler> {
   let s = neutral.get(vocabSize);
-  if (!s) neutral.set(vocabSize, (s = await createSampler({ vocabSize })));
+  if (!s) {
+    s = await createSampler({ vocabSize });
+    neutral.set(vocabSize, s);
+  }
   return s;
 }
 
-const pct = (p: number) => (p >= 0.0995 ? (100 * p).toFixed(1) : p >= 0.000995 ? (100 * p).toFixed(2) : p > 0 ? (100 * p).toPrecision(2) : "0") + "%";
-const entropy = (p: Float32Array) => { let h = 0; for (const x of p) if (x > 0) h -= x * Math.log(x); return h; };
+const pct = (p: number) =>
+  (p >= 0.0995 ? (100 * p).toFixed(1) : p >= 0.000995 ? (100 * p).toFixed(2) : p > 0 ? (100 * p).toPrecision(2) : "0") +
+  "%";
+const entropy = (p: Float32Array) => {
+  let h = 0;
+  for (const x of p) if (x > 0) h -= x * Math.log(x);
+  return h;
+};
 
 /** Top `n` token ids by probability, ties by lower id. */
 function topIds(p: Float32Array, n: number): number[] {
@@ -134,7 +153,11 @@ function topIds(p: Float32Array, n: number): number[] {
     if (ids.length < n || p[i]! > p[ids[ids.length - 1]!]!) {
       let j = ids.length < n ? ids.length : n - 1;
       ids[j] = i;
-      while (j > 0 && p[ids[j - 1]!]! < p[i]!) { ids[j] = ids[j - 1]!; ids[j - 1] = i; j--; }
+      while (j > 0 && p[ids[j - 1]!]! < p[i]!) {
+        ids[j] = ids[j - 1]!;
+        ids[j - 1] = i;
+        j--;
+      }
     }
   }
   return ids;
@@ -144,7 +167,11 @@ async function render(): Promise<void> {
   const seq = ++renderSeq;
   const cur = source.current();
   const chart = $("chart");
-  if (!cur) { chart.replaceChildren(); $("summary").textContent = ""; return; }
+  if (!cur) {
+    chart.replaceChildren();
+    $("summary").textContent = "";
+    return;
+  }
   const V = source.vocab.length;
   const [s, base] = await Promise.all([currentSampler(V), neutralSampler(V)]);
   if (seq !== renderSeq) return; // a newer render started while this one waited
@@ -157,38 +184,62 @@ async function render(): Promise<void> {
   let kept = 0;
   for (const x of after) if (x > 0) kept++;
   const scale = Math.max(...rows.map((t) => Math.max(before[t]!, after[t]!)));
-  $("summary").textContent = `kept ${kept.toLocaleString("en-US")} of ${V.toLocaleString("en-US")} tokens · entropy ${entropy(before).toFixed(2)} → ${entropy(after).toFixed(2)} nats`;
+  $("summary").textContent =
+    `kept ${kept.toLocaleString("en-US")} of ${V.toLocaleString("en-US")} tokens · entropy ${entropy(before).toFixed(2)} → ${entropy(after).toFixed(2)} nats`;
   chart.dataset.kept = String(kept);
   chart.dataset.context = cur.context.join(",");
-  chart.replaceChildren(...rows.map((t, i) => {
-    const row = document.createElement("div");
-    row.className = "bar-row" + (after[t] === 0 ? " removed" : "") + (i >= top.length ? " entered" : "") + (t === picked ? " picked" : "");
-    row.dataset.token = String(t);
-    row.dataset.before = String(before[t]);
-    row.dataset.after = String(after[t]);
-    row.dataset.logit = String(cur.logits[t]);
-    const rank = document.createElement("span"); rank.className = "rank"; rank.textContent = i < top.length ? String(i + 1) : "↑";
-    const word = document.createElement("span"); word.className = "word"; word.textContent = source.vocab[t] ?? String(t);
-    const track = document.createElement("span"); track.className = "track";
-    const b = document.createElement("i"); b.className = "b"; b.style.width = `${(100 * before[t]!) / scale}%`;
-    const a = document.createElement("i"); a.className = "a"; a.style.width = `${(100 * after[t]!) / scale}%`;
-    track.append(b, a);
-    const p = document.createElement("span"); p.className = "pct"; p.textContent = after[t] === 0 ? "removed" : pct(after[t]!);
-    row.append(rank, word, track, p);
-    return row;
-  }));
+  chart.replaceChildren(
+    ...rows.map((t, i) => {
+      const row = document.createElement("div");
+      row.className =
+        "bar-row" +
+        (after[t] === 0 ? " removed" : "") +
+        (i >= top.length ? " entered" : "") +
+        (t === picked ? " picked" : "");
+      row.dataset.token = String(t);
+      row.dataset.before = String(before[t]);
+      row.dataset.after = String(after[t]);
+      row.dataset.logit = String(cur.logits[t]);
+      const rank = document.createElement("span");
+      rank.className = "rank";
+      rank.textContent = i < top.length ? String(i + 1) : "↑";
+      const word = document.createElement("span");
+      word.className = "word";
+      word.textContent = source.vocab[t] ?? String(t);
+      const track = document.createElement("span");
+      track.className = "track";
+      const b = document.createElement("i");
+      b.className = "b";
+      b.style.width = `${(100 * before[t]!) / scale}%`;
+      const a = document.createElement("i");
+      a.className = "a";
+      a.style.width = `${(100 * after[t]!) / scale}%`;
+      track.append(b, a);
+      const p = document.createElement("span");
+      p.className = "pct";
+      p.textContent = after[t] === 0 ? "removed" : pct(after[t]!);
+      row.append(rank, word, track, p);
+      return row;
+    }),
+  );
   chart.dataset.ready = String(seq);
 }
 
 /** Numbers on hover (and on tap, for phones). */
 function setupTooltip(): void {
-  const tip = $("tip"), chart = $("chart");
+  const tip = $("tip"),
+    chart = $("chart");
   const show = (e: PointerEvent) => {
     const row = (e.target as HTMLElement).closest<HTMLElement>(".bar-row");
     chart.querySelectorAll(".hover").forEach((r) => r.classList.remove("hover"));
-    if (!row) { tip.style.display = "none"; return; }
+    if (!row) {
+      tip.style.display = "none";
+      return;
+    }
     row.classList.add("hover");
-    const t = Number(row.dataset.token), b = Number(row.dataset.before), a = Number(row.dataset.after);
+    const t = Number(row.dataset.token),
+      b = Number(row.dataset.before),
+      a = Number(row.dataset.after);
     tip.textContent = `“${source.vocab[t]}” (token ${t}) · logit ${Number(row.dataset.logit).toFixed(3)} · before ${pct(b)} · after ${a === 0 ? "removed" : pct(a)}`;
     tip.style.display = "block";
     tip.style.left = `${Math.min(e.clientX + 12, window.innerWidth - tip.offsetWidth - 6)}px`;
@@ -196,17 +247,32 @@ function setupTooltip(): void {
   };
   chart.addEventListener("pointermove", show);
   chart.addEventListener("pointerdown", show);
-  chart.addEventListener("pointerleave", () => { tip.style.display = "none"; chart.querySelectorAll(".hover").forEach((r) => r.classList.remove("hover")); });
+  chart.addEventListener("pointerleave", () => {
+    tip.style.display = "none";
+    chart.querySelectorAll(".hover").forEach((r) => r.classList.remove("hover"));
+  });
 }
 
 function setupControls(): void {
   const box = $("controls");
   for (const c of CONTROLS) {
-    const wrap = document.createElement("div"); wrap.className = "ctl";
-    const label = document.createElement("label"); label.htmlFor = c.key; label.textContent = c.label;
-    const out = document.createElement("output"); out.id = `${c.key}Out`; out.textContent = String(c.neutral);
+    const wrap = document.createElement("div");
+    wrap.className = "ctl";
+    const label = document.createElement("label");
+    label.htmlFor = c.key;
+    label.textContent = c.label;
+    const out = document.createElement("output");
+    out.id = `${c.key}Out`;
+    out.textContent = String(c.neutral);
     const input = document.createElement("input");
-    Object.assign(input, { type: "range", id: c.key, min: String(c.min), max: String(c.max), step: String(c.step), value: String(c.neutral) });
+    Object.assign(input, {
+      type: "range",
+      id: c.key,
+      min: String(c.min),
+      max: String(c.max),
+      step: String(c.step),
+      value: String(c.neutral),
+    });
     input.addEventListener("input", () => {
       values[c.key] = Number(input.value);
       out.textContent = input.value;
@@ -217,7 +283,10 @@ function setupControls(): void {
   }
   for (const id of ["seed", "order"]) $(id).addEventListener("input", () => void render());
   $("prompt").addEventListener("input", () => void render());
-  $("source").addEventListener("change", async () => { await selectSource($<HTMLSelectElement>("source").value); await render(); });
+  $("source").addEventListener("change", async () => {
+    await selectSource($<HTMLSelectElement>("source").value);
+    await render();
+  });
   $("reset").addEventListener("click", () => {
     for (const c of CONTROLS) {
       const input = $<HTMLInputElement>(c.key);
@@ -246,25 +315,38 @@ async function sampleOne(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const busy = (on: boolean) => { for (const id of ["generate", "beam"]) $<HTMLButtonElement>(id).disabled = on; };
+const busy = (on: boolean) => {
+  for (const id of ["generate", "beam"]) $<HTMLButtonElement>(id).disabled = on;
+};
 
 async function generate(): Promise<void> {
   const out = $("genOut");
   let prompt: number[];
-  try { prompt = lm.encode($<HTMLInputElement>("prompt").value); } catch (e) { out.textContent = (e as Error).message; return; }
+  try {
+    prompt = lm.encode($<HTMLInputElement>("prompt").value);
+  } catch (e) {
+    out.textContent = (e as Error).message;
+    return;
+  }
   busy(true);
   out.dataset.done = "false";
   out.replaceChildren();
-  const head = document.createElement("span"); head.className = "prompt"; head.textContent = lm.decode(prompt).trim();
-  const body = document.createElement("span"); body.id = "genText";
+  const head = document.createElement("span");
+  head.className = "prompt";
+  head.textContent = lm.decode(prompt).trim();
+  const body = document.createElement("span");
+  body.id = "genText";
   out.append(head, body);
   try {
     // a fresh sampler: the same settings and seed always give the same text
     const s = await createSampler({ vocabSize: lm.vocabSize, ...options() });
     const stop = $<HTMLInputElement>("stop").value.trim();
     const g = s.generation({
-      prompt, maxNewTokens: Math.max(1, Number($<HTMLInputElement>("maxLen").value) | 0), eosTokenId: lm.eos,
-      stop: stop ? [` ${stop}`] : [], decode: (ids) => lm.decode(ids),
+      prompt,
+      maxNewTokens: Math.max(1, Number($<HTMLInputElement>("maxLen").value) | 0),
+      eosTokenId: lm.eos,
+      stop: stop ? [` ${stop}`] : [],
+      decode: (ids) => lm.decode(ids),
     });
     let prev = prompt.length ? prompt[prompt.length - 1]! : 0;
     while (!g.done) {
@@ -274,7 +356,8 @@ async function generate(): Promise<void> {
       prev = step.token;
       await sleep(25);
     }
-    const reason = document.createElement("div"); reason.className = "reason";
+    const reason = document.createElement("div");
+    reason.className = "reason";
     reason.textContent = `[${g.finishReason}] ${g.tokens.length} words`;
     out.append(reason);
     out.dataset.finish = String(g.finishReason);
@@ -287,7 +370,12 @@ async function generate(): Promise<void> {
 async function beam(): Promise<void> {
   const table = $("beamSteps");
   let prompt: number[];
-  try { prompt = lm.encode($<HTMLInputElement>("prompt").value); } catch (e) { table.textContent = (e as Error).message; return; }
+  try {
+    prompt = lm.encode($<HTMLInputElement>("prompt").value);
+  } catch (e) {
+    table.textContent = (e as Error).message;
+    return;
+  }
   busy(true);
   table.dataset.done = "false";
   const numBeams = Math.min(16, Math.max(1, Number($<HTMLInputElement>("numBeams").value) | 0));
@@ -295,11 +383,17 @@ async function beam(): Promise<void> {
   const rep = values.repetitionPenalty;
   try {
     const bs = await createBeamSearch({
-      vocabSize: lm.vocabSize, numBeams, maxNewTokens, prompt, eosTokenId: lm.eos,
-      lengthPenalty: Number($<HTMLInputElement>("lengthPenalty").value) || 0, numReturnSequences: numBeams,
+      vocabSize: lm.vocabSize,
+      numBeams,
+      maxNewTokens,
+      prompt,
+      eosTokenId: lm.eos,
+      lengthPenalty: Number($<HTMLInputElement>("lengthPenalty").value) || 0,
+      numReturnSequences: numBeams,
       ...(rep !== 1 ? { repetitionPenalty: rep } : {}),
     });
-    table.innerHTML = "<thead><tr><th class=num>step</th><th>live beams (best first)</th><th class=num>score</th></tr></thead>";
+    table.innerHTML =
+      "<thead><tr><th class=num>step</th><th>live beams (best first)</th><th class=num>score</th></tr></thead>";
     const tbody = document.createElement("tbody");
     table.append(tbody);
     const words = (seq: number[]) => lm.decode(seq.slice(prompt.length)).trim() || "(start)";
@@ -311,12 +405,20 @@ async function beam(): Promise<void> {
       bs.step();
       const tr = document.createElement("tr");
       tr.className = "beam-step";
-      const n = document.createElement("td"); n.className = "num"; n.textContent = String(step);
-      const b = document.createElement("td"); b.className = "beams";
-      const sc = document.createElement("td"); sc.className = "num";
+      const n = document.createElement("td");
+      n.className = "num";
+      n.textContent = String(step);
+      const b = document.createElement("td");
+      b.className = "beams";
+      const sc = document.createElement("td");
+      sc.className = "num";
       bs.sequences.forEach((seq, r) => {
-        const d = document.createElement("div"); d.textContent = words(seq); b.append(d);
-        const e = document.createElement("div"); e.textContent = bs.scores[r]!.toFixed(3); sc.append(e);
+        const d = document.createElement("div");
+        d.textContent = words(seq);
+        b.append(d);
+        const e = document.createElement("div");
+        e.textContent = bs.scores[r]!.toFixed(3);
+        sc.append(e);
       });
       if (!bs.sequences.length) b.textContent = "(all finished)";
       tr.append(n, b, sc);
@@ -324,13 +426,18 @@ async function beam(): Promise<void> {
       await sleep(150);
     }
     const tr = document.createElement("tr");
-    tr.innerHTML = "<th colspan=3>finished, best first (score = sum of log-probabilities / length ^ lengthPenalty)</th>";
+    tr.innerHTML =
+      "<th colspan=3>finished, best first (score = sum of log-probabilities / length ^ lengthPenalty)</th>";
     tbody.append(tr);
     for (const r of bs.results) {
-      const row = document.createElement("tr"); row.className = "beam-result";
+      const row = document.createElement("tr");
+      row.className = "beam-result";
       const a = document.createElement("td");
-      const b = document.createElement("td"); b.textContent = lm.decode(r.tokens).trim();
-      const c = document.createElement("td"); c.className = "num"; c.textContent = r.score.toFixed(3);
+      const b = document.createElement("td");
+      b.textContent = lm.decode(r.tokens).trim();
+      const c = document.createElement("td");
+      c.className = "num";
+      c.textContent = r.score.toFixed(3);
       row.append(a, b, c);
       tbody.append(row);
     }
@@ -342,13 +449,16 @@ async function beam(): Promise<void> {
 
 async function main(): Promise<void> {
   const [bin, vocabText, index] = await Promise.all([
-    fetchBytes("data/bigram-lm.bin"), fetchText("data/bigram-lm.vocab.txt"), fetchText("data/next-word/index.json"),
+    fetchBytes("data/bigram-lm.bin"),
+    fetchText("data/bigram-lm.vocab.txt"),
+    fetchText("data/next-word/index.json"),
   ]);
   lm = parseBigram(bin, vocabText);
   nwItems = (JSON.parse(index) as { items: { file: string; context: string }[] }).items;
   const select = $<HTMLSelectElement>("source");
   select.append(new Option("Bigram model: type words", "bigram"));
-  for (const item of nwItems) select.append(new Option(`“${item.context} …” (full distribution, 72,546 words)`, item.file));
+  for (const item of nwItems)
+    select.append(new Option(`“${item.context} …” (full distribution, 72,546 words)`, item.file));
   setupControls();
   setupTooltip();
   $("sample").addEventListener("click", () => void sampleOne());

@@ -6,18 +6,20 @@ import { fileURLToPath } from "node:url";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 await build({
-  entryPoints: [dist + "index.js"],
-  outfile: dist + "workerd.js",
+  entryPoints: [`${dist}index.js`],
+  outfile: `${dist}workerd.js`,
   bundle: true,
   format: "esm",
   platform: "neutral",
   external: ["./sampler.wasm"],
   logLevel: "warning",
   banner: { js: "// llm-sampler for workerd / Cloudflare Workers: the engine is imported from ./sampler.wasm." },
-  plugins: [{
-    name: "workerd-wasm-source",
-    setup(b) {
-      b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: dist + "wasm-source-workerd.js" }));
+  plugins: [
+    {
+      name: "workerd-wasm-source",
+      setup(b) {
+        b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: `${dist}wasm-source-workerd.js` }));
+      },
     },
-  }],
+  ],
 });

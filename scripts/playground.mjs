@@ -11,15 +11,25 @@ import { staticServer } from "./static-server.mjs";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "build", "playground");
 const args = process.argv.slice(2);
-const arg = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const arg = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const port = Number(arg("--port") ?? process.env.PORT ?? 8080);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got ${arg("--port") ?? process.env.PORT}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  throw new RangeError(`--port must be an integer in [0, 65535], got ${arg("--port") ?? process.env.PORT}`);
 
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [join(root, "playground", "app.ts")],
   outfile: join(out, "app.js"),
-  bundle: true, minify: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning", absWorkingDir: root,
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+  absWorkingDir: root,
 });
 copyFileSync(join(root, "playground", "index.html"), join(out, "index.html"));
 if (args.includes("--build-only")) {
@@ -27,7 +37,10 @@ if (args.includes("--build-only")) {
   process.exit(0);
 }
 
-const server = staticServer([["/data/", join(root, "data")], ["/", out]]);
+const server = staticServer([
+  ["/data/", join(root, "data")],
+  ["/", out],
+]);
 server.on("error", (e) => {
   console.error(`playground: cannot listen on 127.0.0.1:${port}: ${e.message} (choose another with --port N)`);
   process.exit(1);

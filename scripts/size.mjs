@@ -15,8 +15,13 @@ const gz = (b) => gzipSync(b, { level: constants.Z_BEST_COMPRESSION }).length;
 async function bundle(source, conditions) {
   const r = await build({
     stdin: { contents: source, resolveDir: root, sourcefile: "entry.mjs" },
-    bundle: true, minify: true, format: "esm", write: false, conditions,
-    external: ["*.wasm"], logLevel: "silent",
+    bundle: true,
+    minify: true,
+    format: "esm",
+    write: false,
+    conditions,
+    external: ["*.wasm"],
+    logLevel: "silent",
   });
   return r.outputFiles[0].contents;
 }
@@ -46,7 +51,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log("| entry | minified | gzipped |\n|---|---:|---:|");
   for (const r of rows) console.log(`| ${r.entry} | ${kb(r.minified)} | ${kb(r.gzipped)} |`);
   const first = rows[0].gzipped;
-  console.log(`\nfirst row: ${first} bytes; target ${TARGET_BYTES} (${first <= TARGET_BYTES ? "met" : "missed"}), ` +
-    `ceiling ${CEILING_BYTES} (${first <= CEILING_BYTES ? "within" : "OVER"})`);
+  console.log(
+    `\nfirst row: ${first} bytes; target ${TARGET_BYTES} (${first <= TARGET_BYTES ? "met" : "missed"}), ` +
+      `ceiling ${CEILING_BYTES} (${first <= CEILING_BYTES ? "within" : "OVER"})`,
+  );
   if (first > CEILING_BYTES) process.exitCode = 1;
 }

@@ -30,7 +30,14 @@ describe("sampler surface", () => {
   });
 
   it("never changes the caller's logits, with penalties, bans and bias applied", async () => {
-    const s = await createSampler({ vocabSize: V, seed: 1, repetitionPenalty: 1.5, presencePenalty: 1, noRepeatNgramSize: 2, logitBias: { 9: -Infinity, 10: 3 } });
+    const s = await createSampler({
+      vocabSize: V,
+      seed: 1,
+      repetitionPenalty: 1.5,
+      presencePenalty: 1,
+      noRepeatNgramSize: 2,
+      logitBias: { 9: -Infinity, 10: 3 },
+    });
     const mine = logits.slice();
     s.sample(mine, [1, 2, 3, 1, 2]);
     expect(mine).toEqual(logits);
@@ -71,7 +78,9 @@ describe("sampler surface", () => {
     const big = await createSampler({ vocabSize: V });
     const bt = big.topLogprobs(5, logits);
     const bp = big.probs(logits);
-    const order = Array.from(bp.keys()).sort((a, b) => bp[b]! - bp[a]! || a - b).slice(0, 5);
+    const order = Array.from(bp.keys())
+      .sort((a, b) => bp[b]! - bp[a]! || a - b)
+      .slice(0, 5);
     expect(bt.map((t) => t.token)).toEqual(order);
   });
 
@@ -107,7 +116,7 @@ describe("sampler surface", () => {
     const V2 = 20000;
     const l = new Float32Array(V2).fill(-10);
     const r = makeLogits(V2, 3, "flat");
-    for (let i = 0; i < 3000; i++) l[(i * 6151) % V2] = 5 + Math.abs(r[i]!) % 1;
+    for (let i = 0; i < 3000; i++) l[(i * 6151) % V2] = 5 + (Math.abs(r[i]!) % 1);
     const byK = await createSampler({ vocabSize: V2, seed: 9, topK: 3000 });
     const byMinP = await createSampler({ vocabSize: V2, seed: 9, minP: 1e-5 });
     expect(byK.probs(l).filter((x) => x > 0).length).toBe(3000);
@@ -119,13 +128,20 @@ describe("sampler surface", () => {
     // four clear top tokens (p >= 0.1 each) and a tail: when XTC applies, only the least likely top token
     // and the tail remain
     const l = new Float32Array(50).fill(0);
-    [5, 6, 7, 8].forEach((t, i) => { l[t] = 6 - i * 0.3; });
+    [5, 6, 7, 8].forEach((t, i) => {
+      l[t] = 6 - i * 0.3;
+    });
     const s = await createSampler({ vocabSize: 50, seed: 4, xtc: { probability: 0.3, threshold: 0.1 } });
     let applied = 0;
     for (let i = 0; i < 2000; i++) {
       const p = s.probs(l);
       const on = p[5] === 0;
-      if (on) { applied++; expect(p[6]).toBe(0); expect(p[7]).toBe(0); expect(p[8]!).toBeGreaterThan(0); }
+      if (on) {
+        applied++;
+        expect(p[6]).toBe(0);
+        expect(p[7]).toBe(0);
+        expect(p[8]!).toBeGreaterThan(0);
+      }
       expect(p[s.sample(l)]!).toBeGreaterThan(0); // the draw follows the decision probs() showed
     }
     // binomial(2000, 0.3): mean 600, sd ~20.5; 5 sd either way
@@ -146,7 +162,10 @@ describe("sampler surface", () => {
     const on = await createSampler({ vocabSize: 5, dry: { multiplier: 2, vocabulary, sequenceBreakers: [":"] } });
     expect(on.probs(l, [0, 1, 2, 0, 1])[2]!).toBeLessThan(0.05);
     expect(on.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])[0]).toBeCloseTo(0.2, 5); // "x:" (3) breaks the repeat
-    const viaDecode = await createSampler({ vocabSize: 5, dry: { multiplier: 2, decode: (ids) => vocabulary[ids[0]!]!, sequenceBreakers: [":"] } });
+    const viaDecode = await createSampler({
+      vocabSize: 5,
+      dry: { multiplier: 2, decode: (ids) => vocabulary[ids[0]!]!, sequenceBreakers: [":"] },
+    });
     expect(viaDecode.probs(l, [0, 1, 3, 2, 0, 1, 3, 2])).toEqual(on.probs(l, [0, 1, 3, 2, 0, 1, 3, 2]));
     // llama.cpp's default breakers when a vocabulary is given and none are listed
     const defaults = await createSampler({ vocabSize: 5, dry: { multiplier: 2, vocabulary } });
@@ -225,45 +244,82 @@ describe("properties", () => {
   const cfg = { seed: 424242, numRuns: 150 };
 
   it("probs sum to 1 and sample() picks a token with positive probability", async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes,
-      fc.double({ min: 0.1, max: 1, noNaN: true }), fc.integer({ min: 0, max: 50 }), async (v, seed, shape, topP, topK) => {
-        const l = makeLogits(v, seed, shape);
-        if (l.every((x) => x === -Infinity)) l[0] = 0;
-        const s = await createSampler({ vocabSize: v, seed, topP, topK });
-        const p = s.probs(l);
-        expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
-        expect(p[s.sample(l)]!).toBeGreaterThan(0);
-      }), cfg);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        shapes,
+        fc.double({ min: 0.1, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 50 }),
+        async (v, seed, shape, topP, topK) => {
+          const l = makeLogits(v, seed, shape);
+          if (l.every((x) => x === -Infinity)) l[0] = 0;
+          const s = await createSampler({ vocabSize: v, seed, topP, topK });
+          const p = s.probs(l);
+          expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+          expect(p[s.sample(l)]!).toBeGreaterThan(0);
+        },
+      ),
+      cfg,
+    );
   });
 
   it("a neutral option changes nothing", async () => {
-    const neutral = [{ topK: 0 }, { topP: 1 }, { minP: 0 }, { typicalP: 1 }, { epsilonCutoff: 0 }, { etaCutoff: 0 }, { topNSigma: 0 },
-      { repetitionPenalty: 1 }, { presencePenalty: 0 }, { frequencyPenalty: 0 }, { noRepeatNgramSize: 0 }, { temperature: 1 }];
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes, fc.constantFrom(...neutral),
-      async (v, seed, shape, o) => {
-        const l = makeLogits(v, seed, shape);
-        if (l.every((x) => x === -Infinity)) l[0] = 0;
-        const a = await createSampler({ vocabSize: v, seed, ...o });
-        const b = await createSampler({ vocabSize: v, seed });
-        const ctx = [0, 0, Math.min(v - 1, 3)];
-        expect(a.probs(l, ctx)).toEqual(b.probs(l, ctx));
-        expect(a.sample(l, ctx)).toBe(b.sample(l, ctx));
-      }), cfg);
+    const neutral = [
+      { topK: 0 },
+      { topP: 1 },
+      { minP: 0 },
+      { typicalP: 1 },
+      { epsilonCutoff: 0 },
+      { etaCutoff: 0 },
+      { topNSigma: 0 },
+      { repetitionPenalty: 1 },
+      { presencePenalty: 0 },
+      { frequencyPenalty: 0 },
+      { noRepeatNgramSize: 0 },
+      { temperature: 1 },
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        shapes,
+        fc.constantFrom(...neutral),
+        async (v, seed, shape, o) => {
+          const l = makeLogits(v, seed, shape);
+          if (l.every((x) => x === -Infinity)) l[0] = 0;
+          const a = await createSampler({ vocabSize: v, seed, ...o });
+          const b = await createSampler({ vocabSize: v, seed });
+          const ctx = [0, 0, Math.min(v - 1, 3)];
+          expect(a.probs(l, ctx)).toEqual(b.probs(l, ctx));
+          expect(a.sample(l, ctx)).toBe(b.sample(l, ctx));
+        },
+      ),
+      cfg,
+    );
   });
 
   it("topK keeps at least k tokens (more only when tied at the k-th value)", async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 1e6 }), shapes, fc.integer({ min: 1, max: 100 }),
-      async (v, seed, shape, k) => {
-        const l = makeLogits(v, seed, shape);
-        if (l.every((x) => x === -Infinity)) l[0] = 0;
-        const finite = l.filter((x) => x > -Infinity).length;
-        const s = await createSampler({ vocabSize: v, topK: k });
-        const kept = s.probs(l).filter((x) => x > 0).length;
-        expect(kept).toBeGreaterThanOrEqual(Math.min(k, finite));
-        if (kept > k) {
-          const sorted = Array.from(l).sort((a, b) => b - a);
-          expect(sorted[kept - 1]).toBe(sorted[k - 1]);
-        }
-      }), cfg);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        shapes,
+        fc.integer({ min: 1, max: 100 }),
+        async (v, seed, shape, k) => {
+          const l = makeLogits(v, seed, shape);
+          if (l.every((x) => x === -Infinity)) l[0] = 0;
+          const finite = l.filter((x) => x > -Infinity).length;
+          const s = await createSampler({ vocabSize: v, topK: k });
+          const kept = s.probs(l).filter((x) => x > 0).length;
+          expect(kept).toBeGreaterThanOrEqual(Math.min(k, finite));
+          if (kept > k) {
+            const sorted = Array.from(l).sort((a, b) => b - a);
+            expect(sorted[kept - 1]).toBe(sorted[k - 1]);
+          }
+        },
+      ),
+      cfg,
+    );
   });
 });

@@ -45,14 +45,25 @@ function process(lp: number[], seq: number[], generated: number, o: RefBeamOptio
 
 /** Indices of the k largest values, best first, ties by lower index. */
 function topk(values: number[], k: number): number[] {
-  return values.map((_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b).slice(0, k);
+  return values
+    .map((_, i) => i)
+    .sort((a, b) => values[b]! - values[a]! || a - b)
+    .slice(0, k);
 }
 
-export function referenceBeamSearch(model: (seq: number[]) => Float32Array, o: RefBeamOptions): { tokens: number[]; score: number }[] {
-  const V = o.vocabSize, B = o.numBeams, prompt = o.prompt ?? [], eos = o.eosTokenId ?? [];
-  const lp = o.lengthPenalty ?? 1, es = o.earlyStopping ?? false;
+export function referenceBeamSearch(
+  model: (seq: number[]) => Float32Array,
+  o: RefBeamOptions,
+): { tokens: number[]; score: number }[] {
+  const V = o.vocabSize,
+    B = o.numBeams,
+    prompt = o.prompt ?? [],
+    eos = o.eosTokenId ?? [];
+  const lp = o.lengthPenalty ?? 1,
+    es = o.earlyStopping ?? false;
   const K = Math.max(2, 1 + eos.length) * B;
-  const P = prompt.length, maxLen = P + o.maxNewTokens;
+  const P = prompt.length,
+    maxLen = P + o.maxNewTokens;
   let running = Array.from({ length: B }, () => prompt.slice());
   let runScores: number[] = Array.from({ length: B }, (_, i) => (i === 0 ? 0 : BIG));
   let seqs = Array.from({ length: B }, () => prompt.slice());
@@ -78,7 +89,9 @@ export function referenceBeamSearch(model: (seq: number[]) => Float32Array, o: R
     // f. finished beams
     const full = fin.every(Boolean) && es === true;
     const denom = (curLen + 1 - P) ** lp;
-    const fresh = topScores.map((s, j) => s / denom + (full ? BIG : 0) + (unsatisfied ? 0 : BIG) + (hits[j] && j < B ? 0 : BIG));
+    const fresh = topScores.map(
+      (s, j) => s / denom + (full ? BIG : 0) + (unsatisfied ? 0 : BIG) + (hits[j] && j < B ? 0 : BIG),
+    );
     const mergedSeqs = [...seqs, ...topSeqs];
     const mergedScores = [...scores, ...fresh];
     const mergedFin = [...fin, ...hits.map((h, j) => h && j < B)];
@@ -99,6 +112,7 @@ export function referenceBeamSearch(model: (seq: number[]) => Float32Array, o: R
     if (!(unsatisfied && openBeam && valid)) break;
   }
   const out: { tokens: number[]; score: number }[] = [];
-  for (let j = 0; j < (o.numReturnSequences ?? 1); j++) if (fin[j]) out.push({ tokens: seqs[j]!.slice(P), score: scores[j]! });
+  for (let j = 0; j < (o.numReturnSequences ?? 1); j++)
+    if (fin[j]) out.push({ tokens: seqs[j]!.slice(P), score: scores[j]! });
   return out;
 }

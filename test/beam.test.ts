@@ -64,7 +64,10 @@ describe("hand-worked cases", () => {
 
   it("lengthPenalty 2 favours the longer hypotheses: [1, 0] and [2, 2] beat [0]", async () => {
     const { results } = await runBeams(model, { ...base, lengthPenalty: 2 });
-    expect(results.map((r) => r.tokens)).toEqual([[1, 0], [2, 2]]);
+    expect(results.map((r) => r.tokens)).toEqual([
+      [1, 0],
+      [2, 2],
+    ]);
     expect(close(results[0]!.score, (L(0.3) + L(0.6)) / 4)).toBe(true);
     expect(close(results[1]!.score, (L(0.2) + L(0.8)) / 4)).toBe(true);
   });
@@ -73,11 +76,17 @@ describe("hand-worked cases", () => {
     const bs = await createBeamSearch({ vocabSize: 3, numBeams: 2, maxNewTokens: 3, prompt: [2] });
     expect(bs.sequences).toEqual([[2]]);
     bs.step(Float32Array.from([0.5, 0.3, 0.2], L));
-    expect(bs.sequences).toEqual([[2, 0], [2, 1]]);
+    expect(bs.sequences).toEqual([
+      [2, 0],
+      [2, 1],
+    ]);
     expect(bs.scores).toHaveLength(2);
     expect(close(bs.scores[0]!, L(0.5)) && close(bs.scores[1]!, L(0.3))).toBe(true); // tolerance of close()
     bs.step(Float32Array.from([0.1, 0.1, 0.8, 0.9, 0.05, 0.05], L));
-    expect(bs.sequences).toEqual([[2, 0, 2], [2, 1, 0]]); // 0.5 * 0.8 = 0.4 beats 0.3 * 0.9 = 0.27
+    expect(bs.sequences).toEqual([
+      [2, 0, 2],
+      [2, 1, 0],
+    ]); // 0.5 * 0.8 = 0.4 beats 0.3 * 0.9 = 0.27
     expect(close(bs.scores[0]!, L(0.5) + L(0.8)) && close(bs.scores[1]!, L(0.3) + L(0.9))).toBe(true);
   });
 
@@ -122,25 +131,44 @@ describe("agreement with the float64 transcription of Hugging Face's beam search
   // scores near -1e9. This library creates no such beams, so the comparison keeps V >= K + bans + 1,
   // where Hugging Face creates none either.
   it("same results (tokens exactly, scores within 1e-5) for every early-stopping mode and length penalty", async () => {
-    await fc.assert(fc.asyncProperty(arb, async (c0) => {
-      const K = Math.max(2, 1 + c0.nEos) * c0.numBeams;
-      const c = { ...c0, V: Math.max(c0.V, K + c0.nEos + 4) };
-      const eos = Array.from({ length: c.nEos }, (_, i) => i);
-      const r = rng(c.seed ^ 0x1234);
-      const prompt = Array.from({ length: c.promptLen }, () => Math.floor(r() * c.V));
-      const logitBias = c.bias ? new Map([[Math.floor(r() * c.V), -1.5], [Math.floor(r() * c.V), -Infinity]]) : undefined;
-      const badWordsIds = c.badWords ? [[Math.floor(r() * c.V)], [Math.floor(r() * c.V), Math.floor(r() * c.V)]] : undefined;
-      const o = {
-        vocabSize: c.V, numBeams: c.numBeams, maxNewTokens: Math.max(c.maxNewTokens, c.minNewTokens), lengthPenalty: c.lengthPenalty,
-        earlyStopping: c.earlyStopping, numReturnSequences: Math.min(c.numReturn, c.numBeams), minNewTokens: c.minNewTokens,
-        prompt, repetitionPenalty: c.repetitionPenalty, noRepeatNgramSize: c.noRepeatNgramSize, logitBias, badWordsIds,
-      };
-      const model = randomModel(c.V, c.seed, c.sharpness);
-      const got = (await runBeams(model, { ...o, eosTokenId: eos })).results;
-      const want = referenceBeamSearch(model, { ...o, eosTokenId: eos });
-      expect(got.map((x) => x.tokens)).toEqual(want.map((x) => x.tokens));
-      got.forEach((x, i) => expect(close(x.score, want[i]!.score), `${x.score} vs ${want[i]!.score}`).toBe(true));
-    }), { seed: 4242, numRuns: 400 });
+    await fc.assert(
+      fc.asyncProperty(arb, async (c0) => {
+        const K = Math.max(2, 1 + c0.nEos) * c0.numBeams;
+        const c = { ...c0, V: Math.max(c0.V, K + c0.nEos + 4) };
+        const eos = Array.from({ length: c.nEos }, (_, i) => i);
+        const r = rng(c.seed ^ 0x1234);
+        const prompt = Array.from({ length: c.promptLen }, () => Math.floor(r() * c.V));
+        const logitBias = c.bias
+          ? new Map([
+              [Math.floor(r() * c.V), -1.5],
+              [Math.floor(r() * c.V), -Infinity],
+            ])
+          : undefined;
+        const badWordsIds = c.badWords
+          ? [[Math.floor(r() * c.V)], [Math.floor(r() * c.V), Math.floor(r() * c.V)]]
+          : undefined;
+        const o = {
+          vocabSize: c.V,
+          numBeams: c.numBeams,
+          maxNewTokens: Math.max(c.maxNewTokens, c.minNewTokens),
+          lengthPenalty: c.lengthPenalty,
+          earlyStopping: c.earlyStopping,
+          numReturnSequences: Math.min(c.numReturn, c.numBeams),
+          minNewTokens: c.minNewTokens,
+          prompt,
+          repetitionPenalty: c.repetitionPenalty,
+          noRepeatNgramSize: c.noRepeatNgramSize,
+          logitBias,
+          badWordsIds,
+        };
+        const model = randomModel(c.V, c.seed, c.sharpness);
+        const got = (await runBeams(model, { ...o, eosTokenId: eos })).results;
+        const want = referenceBeamSearch(model, { ...o, eosTokenId: eos });
+        expect(got.map((x) => x.tokens)).toEqual(want.map((x) => x.tokens));
+        got.forEach((x, i) => expect(close(x.score, want[i]!.score), `${x.score} vs ${want[i]!.score}`).toBe(true));
+      }),
+      { seed: 4242, numRuns: 400 },
+    );
   }, 120_000);
 });
 
@@ -169,7 +197,12 @@ describe("on the bigram language model", () => {
       }
       // beam search, numBeams 4, lengthPenalty 0 (plain sum), same length, EOS banned the same way
       const { results } = await runBeams((s) => lm.logits(last(s), new Float32Array(V)), {
-        vocabSize: V, numBeams: 4, maxNewTokens: 8, lengthPenalty: 0, prompt, logitBias: { 0: -Infinity },
+        vocabSize: V,
+        numBeams: 4,
+        maxNewTokens: 8,
+        lengthPenalty: 0,
+        prompt,
+        logitBias: { 0: -Infinity },
       });
       const best = results[0]!;
       expect(best.tokens.length).toBe(8);
@@ -201,7 +234,9 @@ describe("beam search errors", () => {
   it("wrong number of rows, NaN, and a step after done; a failed step changes nothing", async () => {
     const bs = await createBeamSearch({ vocabSize: 4, numBeams: 2, maxNewTokens: 2 });
     const row = Float32Array.from([0.1, 0.2, 0.3, 0.4], Math.log);
-    expect(() => bs.step(new Float32Array(8))).toThrow(/logits\.length must be sequences\.length \* vocabSize \(1 \* 4 = 4\), got 8/);
+    expect(() => bs.step(new Float32Array(8))).toThrow(
+      /logits\.length must be sequences\.length \* vocabSize \(1 \* 4 = 4\), got 8/,
+    );
     const bad = row.slice();
     bad[2] = NaN;
     expect(() => bs.step(bad)).toThrow(/logits\[2\] must be finite or -Infinity, got NaN/);

@@ -6,12 +6,29 @@ import { createBeamSearch, createSampler, fromGenerationConfig, fromOpenAI, type
 describe("fromOpenAI", () => {
   it("maps every sampling parameter", () => {
     const r = fromOpenAI({
-      model: "gpt-x", messages: [], temperature: 0.7, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: -0.5,
-      logit_bias: { "50256": -100, "13": 2.5 }, seed: 42, stop: ["\n\n", "User:"], max_completion_tokens: 64, n: 3,
-      logprobs: true, top_logprobs: 5,
+      model: "gpt-x",
+      messages: [],
+      temperature: 0.7,
+      top_p: 0.9,
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      logit_bias: { "50256": -100, "13": 2.5 },
+      seed: 42,
+      stop: ["\n\n", "User:"],
+      max_completion_tokens: 64,
+      n: 3,
+      logprobs: true,
+      top_logprobs: 5,
     });
     expect(r).toEqual({
-      sampler: { temperature: 0.7, topP: 0.9, presencePenalty: 0.5, frequencyPenalty: -0.5, logitBias: { 50256: -100, 13: 2.5 }, seed: 42 },
+      sampler: {
+        temperature: 0.7,
+        topP: 0.9,
+        presencePenalty: 0.5,
+        frequencyPenalty: -0.5,
+        logitBias: { 50256: -100, 13: 2.5 },
+        seed: 42,
+      },
       generation: { stop: ["\n\n", "User:"], maxNewTokens: 64, logprobs: 5 },
       n: 3,
     });
@@ -65,40 +82,84 @@ describe("fromOpenAI", () => {
 
 describe("fromGenerationConfig", () => {
   it("each field, in sampling mode (with Hugging Face's top_k default of 50)", () => {
-    expect(fromGenerationConfig({ do_sample: true })).toEqual({ mode: "sample", sampler: { topK: 50 }, generation: {}, numReturnSequences: 1 });
+    expect(fromGenerationConfig({ do_sample: true })).toEqual({
+      mode: "sample",
+      sampler: { topK: 50 },
+      generation: {},
+      numReturnSequences: 1,
+    });
     const r = fromGenerationConfig({
-      do_sample: true, temperature: 0.7, top_k: 20, top_p: 0.8, min_p: 0.05, typical_p: 0.9, epsilon_cutoff: 3e-4,
-      eta_cutoff: 1e-3, repetition_penalty: 1.1, no_repeat_ngram_size: 3, bad_words_ids: [[5], [6, 7]],
-      max_new_tokens: 100, min_new_tokens: 2, eos_token_id: [2, 3], num_return_sequences: 2,
+      do_sample: true,
+      temperature: 0.7,
+      top_k: 20,
+      top_p: 0.8,
+      min_p: 0.05,
+      typical_p: 0.9,
+      epsilon_cutoff: 3e-4,
+      eta_cutoff: 1e-3,
+      repetition_penalty: 1.1,
+      no_repeat_ngram_size: 3,
+      bad_words_ids: [[5], [6, 7]],
+      max_new_tokens: 100,
+      min_new_tokens: 2,
+      eos_token_id: [2, 3],
+      num_return_sequences: 2,
     });
     expect(r).toEqual({
       mode: "sample",
       sampler: {
-        temperature: 0.7, topK: 20, topP: 0.8, minP: 0.05, typicalP: 0.9, epsilonCutoff: 3e-4, etaCutoff: 1e-3,
-        repetitionPenalty: 1.1, noRepeatNgramSize: 3, badWordsIds: [[5], [6, 7]],
+        temperature: 0.7,
+        topK: 20,
+        topP: 0.8,
+        minP: 0.05,
+        typicalP: 0.9,
+        epsilonCutoff: 3e-4,
+        etaCutoff: 1e-3,
+        repetitionPenalty: 1.1,
+        noRepeatNgramSize: 3,
+        badWordsIds: [[5], [6, 7]],
       },
       generation: { maxNewTokens: 100, minNewTokens: 2, eosTokenId: [2, 3] },
       numReturnSequences: 2,
     });
     expect(fromGenerationConfig({ do_sample: true, top_k: 0, top_p: 1, typical_p: 1 }).sampler).toEqual({});
-    expect(fromGenerationConfig({ do_sample: true, max_length: 50 }, { promptLength: 12 }).generation).toEqual({ maxNewTokens: 38 });
+    expect(fromGenerationConfig({ do_sample: true, max_length: 50 }, { promptLength: 12 }).generation).toEqual({
+      maxNewTokens: 38,
+    });
   });
 
   it("greedy without do_sample: the warpers are ignored, the processors kept", () => {
     const r = fromGenerationConfig({ temperature: 0.9, top_p: 0.6, repetition_penalty: 1.2, eos_token_id: 2 });
-    expect(r).toEqual({ mode: "greedy", sampler: { temperature: 0, repetitionPenalty: 1.2 }, generation: { eosTokenId: 2 }, numReturnSequences: 1 });
+    expect(r).toEqual({
+      mode: "greedy",
+      sampler: { temperature: 0, repetitionPenalty: 1.2 },
+      generation: { eosTokenId: 2 },
+      numReturnSequences: 1,
+    });
   });
 
   it("beam search with num_beams > 1", () => {
     const r = fromGenerationConfig({
-      num_beams: 4, length_penalty: 2, early_stopping: true, no_repeat_ngram_size: 3, max_new_tokens: 142, min_new_tokens: 56,
-      eos_token_id: 2, num_return_sequences: 2,
+      num_beams: 4,
+      length_penalty: 2,
+      early_stopping: true,
+      no_repeat_ngram_size: 3,
+      max_new_tokens: 142,
+      min_new_tokens: 56,
+      eos_token_id: 2,
+      num_return_sequences: 2,
     });
     expect(r).toEqual({
       mode: "beam",
       beamSearch: {
-        numBeams: 4, maxNewTokens: 142, earlyStopping: true, numReturnSequences: 2, noRepeatNgramSize: 3, lengthPenalty: 2,
-        minNewTokens: 56, eosTokenId: 2,
+        numBeams: 4,
+        maxNewTokens: 142,
+        earlyStopping: true,
+        numReturnSequences: 2,
+        noRepeatNgramSize: 3,
+        lengthPenalty: 2,
+        minNewTokens: 56,
+        eosTokenId: 2,
       },
       numReturnSequences: 2,
     });
@@ -107,7 +168,10 @@ describe("fromGenerationConfig", () => {
 
   it("rejects what Hugging Face rejects", () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ do_sample: true, temperature: 0 }, /temperature must be a strictly positive float when do_sample is true, got 0/],
+      [
+        { do_sample: true, temperature: 0 },
+        /temperature must be a strictly positive float when do_sample is true, got 0/,
+      ],
       [{ do_sample: true, top_k: -1 }, /top_k must be an integer >= 0, got -1/],
       [{ do_sample: true, top_p: 1.5 }, /top_p must be in \[0, 1\], got 1\.5/],
       [{ do_sample: true, min_p: 2 }, /min_p must be in \[0, 1\], got 2/],
@@ -129,15 +193,54 @@ describe("fromGenerationConfig", () => {
   // Real generation_config.json files. Llama-2-7b-hf: as published (read from a mirror of the Hub repo).
   // Qwen1.5-MoE-A2.7B-Chat: the fields of the published file. t5-small fine-tune: as published in a public repo.
   const REAL: [string, Record<string, unknown>, object][] = [
-    ["Llama-2-7b-hf (temperature and top_p without do_sample: greedy, as Hugging Face decodes it)",
-      { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0, temperature: 0.9, max_length: 4096, top_p: 0.6, transformers_version: "4.31.0.dev0" },
-      { mode: "greedy", sampler: { temperature: 0 }, generation: { eosTokenId: 2, maxNewTokens: 4096 - 10 }, numReturnSequences: 1 }],
-    ["Qwen1.5 MoE chat",
-      { bos_token_id: 151643, pad_token_id: 151643, do_sample: true, eos_token_id: [151645, 151643], repetition_penalty: 1.1, top_p: 0.8, transformers_version: "4.37.0", max_new_tokens: 1024 },
-      { mode: "sample", sampler: { repetitionPenalty: 1.1, topK: 50, topP: 0.8 }, generation: { maxNewTokens: 1024, eosTokenId: [151645, 151643] }, numReturnSequences: 1 }],
-    ["a t5-small summarization fine-tune",
-      { _from_model_config: true, decoder_start_token_id: 0, eos_token_id: 1, pad_token_id: 0, transformers_version: "4.51.0.dev0" },
-      { mode: "greedy", sampler: { temperature: 0 }, generation: { eosTokenId: 1 }, numReturnSequences: 1 }],
+    [
+      "Llama-2-7b-hf (temperature and top_p without do_sample: greedy, as Hugging Face decodes it)",
+      {
+        bos_token_id: 1,
+        eos_token_id: 2,
+        pad_token_id: 0,
+        temperature: 0.9,
+        max_length: 4096,
+        top_p: 0.6,
+        transformers_version: "4.31.0.dev0",
+      },
+      {
+        mode: "greedy",
+        sampler: { temperature: 0 },
+        generation: { eosTokenId: 2, maxNewTokens: 4096 - 10 },
+        numReturnSequences: 1,
+      },
+    ],
+    [
+      "Qwen1.5 MoE chat",
+      {
+        bos_token_id: 151643,
+        pad_token_id: 151643,
+        do_sample: true,
+        eos_token_id: [151645, 151643],
+        repetition_penalty: 1.1,
+        top_p: 0.8,
+        transformers_version: "4.37.0",
+        max_new_tokens: 1024,
+      },
+      {
+        mode: "sample",
+        sampler: { repetitionPenalty: 1.1, topK: 50, topP: 0.8 },
+        generation: { maxNewTokens: 1024, eosTokenId: [151645, 151643] },
+        numReturnSequences: 1,
+      },
+    ],
+    [
+      "a t5-small summarization fine-tune",
+      {
+        _from_model_config: true,
+        decoder_start_token_id: 0,
+        eos_token_id: 1,
+        pad_token_id: 0,
+        transformers_version: "4.51.0.dev0",
+      },
+      { mode: "greedy", sampler: { temperature: 0 }, generation: { eosTokenId: 1 }, numReturnSequences: 1 },
+    ],
   ];
   for (const [name, config, want] of REAL) {
     it(name, () => expect(fromGenerationConfig(config, { promptLength: 10 })).toEqual(want));

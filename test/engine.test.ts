@@ -19,7 +19,9 @@ describe("engine load errors", () => {
   });
 
   it("passes any other compile error through with its message", () => {
-    expect(engineError(new Error("out of memory")).message).toBe("llm-sampler could not compile its engine: out of memory");
+    expect(engineError(new Error("out of memory")).message).toBe(
+      "llm-sampler could not compile its engine: out of memory",
+    );
   });
 
   it("the SIMD probe is a valid module on this runtime", () => {

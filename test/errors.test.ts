@@ -7,7 +7,11 @@ import { makeLogits } from "./helpers.js";
 const V = 1000;
 
 describe("option errors", () => {
-  const bad: [Partial<Record<keyof SamplerOptions, unknown>> & Record<string, unknown>, RegExp, ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor][] = [
+  const bad: [
+    Partial<Record<keyof SamplerOptions, unknown>> & Record<string, unknown>,
+    RegExp,
+    ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor,
+  ][] = [
     [{ vocabSize: 0 }, /vocabSize must be an integer in \[1, 1048576\], got 0/, RangeError],
     [{ vocabSize: 2 ** 20 + 1 }, /vocabSize must be an integer in \[1, 1048576\], got 1048577/, RangeError],
     [{ vocabSize: 10.5 }, /vocabSize .* got 10\.5/, RangeError],
@@ -35,51 +39,156 @@ describe("option errors", () => {
     [{ vocabSize: V, penaltyLastN: -2 }, /penaltyLastN must be an integer >= -1, got -2/, RangeError],
     [{ vocabSize: V, noRepeatNgramSize: -1 }, /noRepeatNgramSize must be an integer >= 0, got -1/, RangeError],
     [{ vocabSize: V, logitBias: { 1000: 1 } }, /logitBias key must be a token id in \[0, 1000\), got 1000/, RangeError],
-    [{ vocabSize: V, logitBias: new Map([[-1, 1]]) }, /logitBias key must be a token id in \[0, 1000\), got -1/, RangeError],
-    [{ vocabSize: V, logitBias: { 5: Infinity } }, /logitBias\[5\] must be finite or -Infinity, got Infinity/, RangeError],
+    [
+      { vocabSize: V, logitBias: new Map([[-1, 1]]) },
+      /logitBias key must be a token id in \[0, 1000\), got -1/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, logitBias: { 5: Infinity } },
+      /logitBias\[5\] must be finite or -Infinity, got Infinity/,
+      RangeError,
+    ],
     [{ vocabSize: V, logitBias: { 5: NaN } }, /logitBias\[5\] must be finite or -Infinity, got NaN/, RangeError],
-    [{ vocabSize: V, logitBias: [1, 2] }, /logitBias must be a Record<number, number> or a Map<number, number>, got \[1, 2\]/, TypeError],
-    [{ vocabSize: V, badWordsIds: [[1], []] }, /badWordsIds\[1\] must be a non-empty array of token ids, got \[\]/, TypeError],
-    [{ vocabSize: V, badWordsIds: [[1, 5000]] }, /badWordsIds\[0\]\[1\] must be a token id in \[0, 1000\), got 5000/, RangeError],
-    [{ vocabSize: V, badWordsIds: [1, 2] }, /badWordsIds\[0\] must be a non-empty array of token ids, got 1/, TypeError],
-    [{ vocabSize: V, allowedTokens: new Uint32Array(3) }, /allowedTokens\.length must be 32 \(ceil\(vocabSize \/ 32\)\), got 3/, RangeError],
+    [
+      { vocabSize: V, logitBias: [1, 2] },
+      /logitBias must be a Record<number, number> or a Map<number, number>, got \[1, 2\]/,
+      TypeError,
+    ],
+    [
+      { vocabSize: V, badWordsIds: [[1], []] },
+      /badWordsIds\[1\] must be a non-empty array of token ids, got \[\]/,
+      TypeError,
+    ],
+    [
+      { vocabSize: V, badWordsIds: [[1, 5000]] },
+      /badWordsIds\[0\]\[1\] must be a token id in \[0, 1000\), got 5000/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, badWordsIds: [1, 2] },
+      /badWordsIds\[0\] must be a non-empty array of token ids, got 1/,
+      TypeError,
+    ],
+    [
+      { vocabSize: V, allowedTokens: new Uint32Array(3) },
+      /allowedTokens\.length must be 32 \(ceil\(vocabSize \/ 32\)\), got 3/,
+      RangeError,
+    ],
     [{ vocabSize: V, allowedTokens: [1, 2] }, /allowedTokens must be a Uint32Array of 32 words/, TypeError],
-    [{ vocabSize: V, order: "vllm" }, /order must be "hf", "llama.cpp" or an array of transform names, got "vllm"/, TypeError],
+    [
+      { vocabSize: V, order: "vllm" },
+      /order must be "hf", "llama.cpp" or an array of transform names, got "vllm"/,
+      TypeError,
+    ],
     [{ vocabSize: V, order: ["topK", "topk"] }, /order\[1\] must be one of .*, got "topk"/, RangeError],
     [{ vocabSize: V, order: ["topK", "topK"] }, /order\[1\] must be listed once, got "topK"/, RangeError],
     [{ vocabSize: V, topP: 0.9, order: ["topK"] }, /order must list every enabled transform; missing topP/, RangeError],
     [{ vocabSize: V, top_p: 0.9 }, /unknown option "top_p"/, TypeError],
-    [{ vocabSize: V, mirostat: { version: 3, tau: 5, eta: 0.1 } }, /mirostat\.version must be 1 or 2, got 3/, RangeError],
-    [{ vocabSize: V, mirostat: { version: 2, tau: -1, eta: 0.1 } }, /mirostat\.tau must be in \[0, Infinity\), got -1/, RangeError],
-    [{ vocabSize: V, mirostat: { version: 2, tau: 5, eta: 0.1 }, topK: 40, topP: 0.9 }, /mirostat replaces the truncation samplers; leave topK, topP at their neutral values/, RangeError],
-    [{ vocabSize: V, mirostat: { version: 1, tau: 5, eta: 0.1 }, order: ["mirostat", "temperature"] }, /order must be a list ending with "mirostat" when mirostat is on/, RangeError],
+    [
+      { vocabSize: V, mirostat: { version: 3, tau: 5, eta: 0.1 } },
+      /mirostat\.version must be 1 or 2, got 3/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, mirostat: { version: 2, tau: -1, eta: 0.1 } },
+      /mirostat\.tau must be in \[0, Infinity\), got -1/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, mirostat: { version: 2, tau: 5, eta: 0.1 }, topK: 40, topP: 0.9 },
+      /mirostat replaces the truncation samplers; leave topK, topP at their neutral values/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, mirostat: { version: 1, tau: 5, eta: 0.1 }, order: ["mirostat", "temperature"] },
+      /order must be a list ending with "mirostat" when mirostat is on/,
+      RangeError,
+    ],
     [{ vocabSize: V, dry: { multiplier: -1 } }, /dry\.multiplier must be a finite number >= 0, got -1/, RangeError],
-    [{ vocabSize: V, dry: { multiplier: 1, base: 0.5 } }, /dry\.base must be a finite number >= 1, got 0\.5/, RangeError],
-    [{ vocabSize: V, dry: { multiplier: 1, allowedLength: -1 } }, /dry\.allowedLength must be an integer >= 0, got -1/, RangeError],
-    [{ vocabSize: V, dry: { multiplier: 1, penaltyLastN: -2 } }, /dry\.penaltyLastN must be an integer >= -1, got -2/, RangeError],
-    [{ vocabSize: V, dry: { multiplier: 1, sequenceBreakers: ["\n"] } }, /dry\.sequenceBreakers has strings .*: give dry\.decode or dry\.vocabulary/, TypeError],
-    [{ vocabSize: V, dry: { multiplier: 1, sequenceBreakers: [[5000]] } }, /dry\.sequenceBreakers\[0\]\[0\] must be a token id in \[0, 1000\), got 5000/, RangeError],
-    [{ vocabSize: V, dry: { multiplier: 1, vocabulary: ["a"] } }, /dry\.vocabulary must be an array of 1000 token texts/, TypeError],
+    [
+      { vocabSize: V, dry: { multiplier: 1, base: 0.5 } },
+      /dry\.base must be a finite number >= 1, got 0\.5/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, dry: { multiplier: 1, allowedLength: -1 } },
+      /dry\.allowedLength must be an integer >= 0, got -1/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, dry: { multiplier: 1, penaltyLastN: -2 } },
+      /dry\.penaltyLastN must be an integer >= -1, got -2/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, dry: { multiplier: 1, sequenceBreakers: ["\n"] } },
+      /dry\.sequenceBreakers has strings .*: give dry\.decode or dry\.vocabulary/,
+      TypeError,
+    ],
+    [
+      { vocabSize: V, dry: { multiplier: 1, sequenceBreakers: [[5000]] } },
+      /dry\.sequenceBreakers\[0\]\[0\] must be a token id in \[0, 1000\), got 5000/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, dry: { multiplier: 1, vocabulary: ["a"] } },
+      /dry\.vocabulary must be an array of 1000 token texts/,
+      TypeError,
+    ],
     [{ vocabSize: V, dry: { base: 2 } }, /dry\.multiplier is required/, TypeError],
-    [{ vocabSize: V, xtc: { probability: 1.5, threshold: 0.1 } }, /xtc\.probability must be in \[0, 1\], got 1\.5/, RangeError],
+    [
+      { vocabSize: V, xtc: { probability: 1.5, threshold: 0.1 } },
+      /xtc\.probability must be in \[0, 1\], got 1\.5/,
+      RangeError,
+    ],
     [{ vocabSize: V, xtc: { threshold: 0.1 } }, /xtc\.probability is required/, TypeError],
     [{ vocabSize: V, xtc: { probability: 0.5, thresh: 0.1 } }, /unknown option xtc\.thresh/, TypeError],
-    [{ vocabSize: V, dynamicTemperature: { range: -1 } }, /dynamicTemperature\.range must be in \[0, Infinity\), got -1/, RangeError],
-    [{ vocabSize: V, dynamicTemperature: { range: 0.5, exponent: NaN } }, /dynamicTemperature\.exponent must be in \[0, Infinity\), got NaN/, RangeError],
+    [
+      { vocabSize: V, dynamicTemperature: { range: -1 } },
+      /dynamicTemperature\.range must be in \[0, Infinity\), got -1/,
+      RangeError,
+    ],
+    [
+      { vocabSize: V, dynamicTemperature: { range: 0.5, exponent: NaN } },
+      /dynamicTemperature\.exponent must be in \[0, Infinity\), got NaN/,
+      RangeError,
+    ],
   ];
   for (const [o, msg, type] of bad) {
     it(`rejects ${JSON.stringify(o, (_k, v) => (v instanceof Map ? [...v] : ArrayBuffer.isView(v) ? `${v.constructor.name}` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v))}`, async () => {
-      const err = await createSampler(o as SamplerOptions).then(() => null, (e: unknown) => e);
+      const err = await createSampler(o as SamplerOptions).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(type);
       expect((err as Error).message).toMatch(msg);
     });
   }
   it("accepts every option at its neutral value", async () => {
     const s = await createSampler({
-      vocabSize: V, seed: 0, temperature: 1, topK: 0, topP: 1, minP: 0, typicalP: 1, epsilonCutoff: 0, etaCutoff: 0,
-      topNSigma: 0, minTokensToKeep: 1, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, penaltyLastN: -1,
-      noRepeatNgramSize: 0, logitBias: {}, badWordsIds: [], order: "hf",
-      dry: { multiplier: 0 }, xtc: { probability: 0, threshold: 0.1 }, dynamicTemperature: { range: 0 },
+      vocabSize: V,
+      seed: 0,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      minP: 0,
+      typicalP: 1,
+      epsilonCutoff: 0,
+      etaCutoff: 0,
+      topNSigma: 0,
+      minTokensToKeep: 1,
+      repetitionPenalty: 1,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      penaltyLastN: -1,
+      noRepeatNgramSize: 0,
+      logitBias: {},
+      badWordsIds: [],
+      order: "hf",
+      dry: { multiplier: 0 },
+      xtc: { probability: 0, threshold: 0.1 },
+      dynamicTemperature: { range: 0 },
     });
     const logits = makeLogits(V, 1, "llm");
     const plain = await createSampler({ vocabSize: V, seed: 0 });
@@ -90,7 +199,14 @@ describe("option errors", () => {
 describe("call errors leave the sampler as it was", () => {
   let a: Sampler, twin: Sampler;
   const good = makeLogits(V, 2, "llm");
-  const o: SamplerOptions = { vocabSize: V, seed: 99, topK: 50, repetitionPenalty: 1.3, noRepeatNgramSize: 2, logitBias: { 3: -Infinity } };
+  const o: SamplerOptions = {
+    vocabSize: V,
+    seed: 99,
+    topK: 50,
+    repetitionPenalty: 1.3,
+    noRepeatNgramSize: 2,
+    logitBias: { 3: -Infinity },
+  };
 
   async function fresh(): Promise<void> {
     a = await createSampler(o);
@@ -102,25 +218,133 @@ describe("call errors leave the sampler as it was", () => {
     expect(a.probs(good, [4, 4])).toEqual(twin.probs(good, [4, 4]));
   }
 
-  const calls: [string, (s: Sampler) => unknown, RegExp, ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor][] = [
-    ["logits of the wrong length", (s) => s.sample(new Float32Array(V - 1)), /logits\.length must be vocabSize \(1000\), got 999/, RangeError],
-    ["logits of the wrong type", (s) => s.sample(Array.from(good) as unknown as Float32Array), /logits must be a Float32Array of vocabSize \(1000\) values, got \[/, TypeError],
-    ["NaN in logits", (s) => { const l = good.slice(); l[17] = NaN; return s.sample(l); }, /logits\[17\] must be finite or -Infinity, got NaN/, RangeError],
-    ["+Infinity in logits", (s) => { const l = good.slice(); l[999] = Infinity; return s.sample(l); }, /logits\[999\] must be finite or -Infinity, got Infinity/, RangeError],
-    ["NaN in a penalized logit", (s) => { const l = good.slice(); l[2] = NaN; return s.sample(l, [2, 2]); }, /logits\[2\] must be finite or -Infinity, got NaN/, RangeError],
-    ["NaN in a banned logit", (s) => { const l = good.slice(); l[3] = NaN; return s.probs(l); }, /logits\[3\] must be finite or -Infinity, got NaN/, RangeError],
-    ["a context id outside the vocabulary", (s) => s.sample(good, [1, 2, 1000]), /context\[2\] must be a token id in \[0, 1000\), got 1000/, RangeError],
-    ["a negative context id", (s) => s.probs(good, [-1]), /context\[0\] must be a token id in \[0, 1000\), got -1/, RangeError],
-    ["a fractional context id", (s) => s.sample(good, [1.5]), /context\[0\] must be a token id in \[0, 1000\), got 1\.5/, RangeError],
-    ["a non-numeric context id", (s) => s.sample(good, ["7" as unknown as number]), /context\[0\] must be a token id in \[0, 1000\), got "7"/, TypeError],
-    ["every token removed", (s) => s.sample(new Float32Array(V).fill(-Infinity)), /every token was removed/, RangeError],
+  const calls: [
+    string,
+    (s: Sampler) => unknown,
+    RegExp,
+    ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor,
+  ][] = [
+    [
+      "logits of the wrong length",
+      (s) => s.sample(new Float32Array(V - 1)),
+      /logits\.length must be vocabSize \(1000\), got 999/,
+      RangeError,
+    ],
+    [
+      "logits of the wrong type",
+      (s) => s.sample(Array.from(good) as unknown as Float32Array),
+      /logits must be a Float32Array of vocabSize \(1000\) values, got \[/,
+      TypeError,
+    ],
+    [
+      "NaN in logits",
+      (s) => {
+        const l = good.slice();
+        l[17] = NaN;
+        return s.sample(l);
+      },
+      /logits\[17\] must be finite or -Infinity, got NaN/,
+      RangeError,
+    ],
+    [
+      "+Infinity in logits",
+      (s) => {
+        const l = good.slice();
+        l[999] = Infinity;
+        return s.sample(l);
+      },
+      /logits\[999\] must be finite or -Infinity, got Infinity/,
+      RangeError,
+    ],
+    [
+      "NaN in a penalized logit",
+      (s) => {
+        const l = good.slice();
+        l[2] = NaN;
+        return s.sample(l, [2, 2]);
+      },
+      /logits\[2\] must be finite or -Infinity, got NaN/,
+      RangeError,
+    ],
+    [
+      "NaN in a banned logit",
+      (s) => {
+        const l = good.slice();
+        l[3] = NaN;
+        return s.probs(l);
+      },
+      /logits\[3\] must be finite or -Infinity, got NaN/,
+      RangeError,
+    ],
+    [
+      "a context id outside the vocabulary",
+      (s) => s.sample(good, [1, 2, 1000]),
+      /context\[2\] must be a token id in \[0, 1000\), got 1000/,
+      RangeError,
+    ],
+    [
+      "a negative context id",
+      (s) => s.probs(good, [-1]),
+      /context\[0\] must be a token id in \[0, 1000\), got -1/,
+      RangeError,
+    ],
+    [
+      "a fractional context id",
+      (s) => s.sample(good, [1.5]),
+      /context\[0\] must be a token id in \[0, 1000\), got 1\.5/,
+      RangeError,
+    ],
+    [
+      "a non-numeric context id",
+      (s) => s.sample(good, ["7" as unknown as number]),
+      /context\[0\] must be a token id in \[0, 1000\), got "7"/,
+      TypeError,
+    ],
+    [
+      "every token removed",
+      (s) => s.sample(new Float32Array(V).fill(-Infinity)),
+      /every token was removed/,
+      RangeError,
+    ],
     ["a bad topLogprobs n", (s) => s.topLogprobs(-1, good), /n must be an integer >= 0, got -1/, RangeError],
     ["a bad seed", (s) => s.reseed(1.5), /seed must be an integer in \[0, 4294967295\], got 1\.5/, RangeError],
-    ["sampleBatch rows of the wrong length", (s) => s.sampleBatch(new Float32Array(V * 2 - 1), 2), /rows\.length must be batch \* vocabSize \(2000\), got 1999/, RangeError],
-    ["sampleBatch with a bad batch", (s) => s.sampleBatch(new Float32Array(0), -1), /batch must be an integer >= 0, got -1/, RangeError],
-    ["sampleBatch with too few contexts", (s) => s.sampleBatch(new Float32Array(V * 2), 2, [[1]]), /contexts must be an array of 2 contexts/, TypeError],
-    ["sampleBatch with NaN in a later row", (s) => { const r = new Float32Array(V * 3); r.set(good, 0); r.set(good, V); r.set(good, 2 * V); r[2 * V + 5] = NaN; return s.sampleBatch(r, 3); }, /rows\[2\]\[5\] must be finite or -Infinity, got NaN/, RangeError],
-    ["a mask of the wrong length", (s) => s.setAllowedTokens(new Uint32Array(2)), /mask\.length must be 32 \(ceil\(vocabSize \/ 32\)\), got 2/, RangeError],
+    [
+      "sampleBatch rows of the wrong length",
+      (s) => s.sampleBatch(new Float32Array(V * 2 - 1), 2),
+      /rows\.length must be batch \* vocabSize \(2000\), got 1999/,
+      RangeError,
+    ],
+    [
+      "sampleBatch with a bad batch",
+      (s) => s.sampleBatch(new Float32Array(0), -1),
+      /batch must be an integer >= 0, got -1/,
+      RangeError,
+    ],
+    [
+      "sampleBatch with too few contexts",
+      (s) => s.sampleBatch(new Float32Array(V * 2), 2, [[1]]),
+      /contexts must be an array of 2 contexts/,
+      TypeError,
+    ],
+    [
+      "sampleBatch with NaN in a later row",
+      (s) => {
+        const r = new Float32Array(V * 3);
+        r.set(good, 0);
+        r.set(good, V);
+        r.set(good, 2 * V);
+        r[2 * V + 5] = NaN;
+        return s.sampleBatch(r, 3);
+      },
+      /rows\[2\]\[5\] must be finite or -Infinity, got NaN/,
+      RangeError,
+    ],
+    [
+      "a mask of the wrong length",
+      (s) => s.setAllowedTokens(new Uint32Array(2)),
+      /mask\.length must be 32 \(ceil\(vocabSize \/ 32\)\), got 2/,
+      RangeError,
+    ],
   ];
   for (const [name, call, msg, type] of calls) {
     it(name, async () => {
@@ -128,7 +352,11 @@ describe("call errors leave the sampler as it was", () => {
       a.sample(good, [5]);
       twin.sample(good, [5]);
       let err: unknown;
-      try { call(a); } catch (e) { err = e; }
+      try {
+        call(a);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(type);
       expect((err as Error).message).toMatch(msg);
       stillInStep();

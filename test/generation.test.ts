@@ -49,9 +49,23 @@ const SAMPLE = "Hello world.\n\nNew paragraph: café 日本語 🎉!";
 
 describe("stop strings across token boundaries (cl100k_base)", () => {
   it("the tokenizer splits the sample as the cases below assume (half characters decode alone as nothing or U+FFFD)", () => {
-    expect(encode(SAMPLE).map((t) => decode([t]))).toEqual(
-      ["Hello", " world", ".\n\n", "New", " paragraph", ":", " café", " 日", "本", "", "\uFFFD", " ", "\uFFFD", "\uFFFD", "!"],
-    );
+    expect(encode(SAMPLE).map((t) => decode([t]))).toEqual([
+      "Hello",
+      " world",
+      ".\n\n",
+      "New",
+      " paragraph",
+      ":",
+      " café",
+      " 日",
+      "本",
+      "",
+      "\uFFFD",
+      " ",
+      "\uFFFD",
+      "\uFFFD",
+      "!",
+    ]);
   });
 
   it("a stop spanning two tokens", async () => {
@@ -78,7 +92,9 @@ describe("stop strings across token boundaries (cl100k_base)", () => {
 
   it("several stops, one a prefix of another: the one that completes first wins", async () => {
     expect((await run(SAMPLE, { stop: ["paragraph", "par"] })).text).toBe("Hello world.\n\nNew ");
-    expect((await run(SAMPLE, { stop: ["New paragraph", "New"], includeStopInOutput: true })).text).toBe("Hello world.\n\nNew");
+    expect((await run(SAMPLE, { stop: ["New paragraph", "New"], includeStopInOutput: true })).text).toBe(
+      "Hello world.\n\nNew",
+    );
     // a longer stop that starts earlier but ends later loses to one that ends first
     expect((await run(SAMPLE, { stop: ["world.\n\nNew paragraph", "New"] })).text).toBe("Hello world.\n\n");
   });
@@ -191,8 +207,15 @@ describe("logprobs", () => {
 describe("incremental history equals the stateless context", () => {
   it("penalties over a window, DRY, n-gram bans and bad words: same tokens as sample(context)", async () => {
     const o = {
-      vocabSize: 300, seed: 11, repetitionPenalty: 1.4, presencePenalty: 0.6, frequencyPenalty: 0.3, penaltyLastN: 24,
-      noRepeatNgramSize: 3, badWordsIds: [[5, 6], [7], [1, 2, 3]], topK: 30,
+      vocabSize: 300,
+      seed: 11,
+      repetitionPenalty: 1.4,
+      presencePenalty: 0.6,
+      frequencyPenalty: 0.3,
+      penaltyLastN: 24,
+      noRepeatNgramSize: 3,
+      badWordsIds: [[5, 6], [7], [1, 2, 3]],
+      topK: 30,
       dry: { multiplier: 0.8, base: 1.75, allowedLength: 2, penaltyLastN: 64, sequenceBreakers: [[9], [10, 11]] },
     };
     const a = await createSampler(o);
@@ -213,9 +236,29 @@ describe("incremental history equals the stateless context", () => {
 });
 
 describe("streaming invariant over seeded random generations", () => {
-  const pieces = ["Hello", " world", ".\n\n", "New", " paragraph", ":", " café", " 日本語", " 🎉", "!", "ab", "abc", " a", "b", "c", "\n"];
+  const pieces = [
+    "Hello",
+    " world",
+    ".\n\n",
+    "New",
+    " paragraph",
+    ":",
+    " café",
+    " 日本語",
+    " 🎉",
+    "!",
+    "ab",
+    "abc",
+    " a",
+    "b",
+    "c",
+    "\n",
+  ];
   const alphabet = [...new Set(pieces.flatMap((p) => encode(p)))];
-  const stopsArb = fc.array(fc.constantFrom("abc", "b", "bc", ".\n", "\n\nN", "world", "🎉", "本", "ab", "o w", "c a"), { minLength: 1, maxLength: 3 });
+  const stopsArb = fc.array(
+    fc.constantFrom("abc", "b", "bc", ".\n", "\n\nN", "world", "🎉", "本", "ab", "o w", "c a"),
+    { minLength: 1, maxLength: 3 },
+  );
 
   /** Held part of `full`, computed independently: the longest suffix that is a proper prefix of a stop. */
   function oracleHeld(full: string, stops: string[]): number {
@@ -231,42 +274,49 @@ describe("streaming invariant over seeded random generations", () => {
     // a greedy sampler follows it, and the seed picks the pieces.
     const s = await createSampler({ vocabSize: V, temperature: 0 });
     const pieceTokens = pieces.map((p) => encode(p));
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), stopsArb, fc.boolean(), async (seed, stops, include) => {
-      const r = rng(seed);
-      const l = new Float32Array(V).fill(-Infinity);
-      const queue: number[] = [];
-      const g = s.generation({ decode, stop: stops, includeStopInOutput: include, maxNewTokens: 40 });
-      let joined = "";
-      while (!g.done) {
-        if (queue.length === 0) queue.push(...pieceTokens[Math.floor(r() * pieceTokens.length)]!);
-        for (const t of alphabet) l[t] = r() * 3;
-        l[queue.shift()!] = 10;
-        const st = g.step(l);
-        joined += st.text;
-        expect(joined).toBe(g.text);
-        expect(st.text.includes("\uFFFD")).toBe(false);
-        const full = decode(g.tokens);
-        // the earliest-ending stop occurrence in the whole decoded output, found by brute force
-        let cut = -1, cutEnd = Infinity;
-        for (const x of stops) {
-          const i = full.indexOf(x);
-          if (i >= 0 && (i + x.length < cutEnd || (i + x.length === cutEnd && i < cut))) { cut = i; cutEnd = i + x.length; }
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), stopsArb, fc.boolean(), async (seed, stops, include) => {
+        const r = rng(seed);
+        const l = new Float32Array(V).fill(-Infinity);
+        const queue: number[] = [];
+        const g = s.generation({ decode, stop: stops, includeStopInOutput: include, maxNewTokens: 40 });
+        let joined = "";
+        while (!g.done) {
+          if (queue.length === 0) queue.push(...pieceTokens[Math.floor(r() * pieceTokens.length)]!);
+          for (const t of alphabet) l[t] = r() * 3;
+          l[queue.shift()!] = 10;
+          const st = g.step(l);
+          joined += st.text;
+          expect(joined).toBe(g.text);
+          expect(st.text.includes("\uFFFD")).toBe(false);
+          const full = decode(g.tokens);
+          // the earliest-ending stop occurrence in the whole decoded output, found by brute force
+          let cut = -1,
+            cutEnd = Infinity;
+          for (const x of stops) {
+            const i = full.indexOf(x);
+            if (i >= 0 && (i + x.length < cutEnd || (i + x.length === cutEnd && i < cut))) {
+              cut = i;
+              cutEnd = i + x.length;
+            }
+          }
+          if (cut >= 0) {
+            expect(g.done).toBe(true);
+            expect(g.finishReason).toBe("stop");
+            expect(g.text).toBe(full.slice(0, include ? cutEnd : cut));
+          } else if (!g.done) {
+            if (!include) for (const x of stops) expect(g.text.includes(x)).toBe(false);
+            // released exactly what can no longer be part of a stop (a character still incomplete is
+            // not in `full` either: the pure decode drops it)
+            expect(g.text).toBe(full.slice(0, full.length - oracleHeld(full, stops)));
+          } else {
+            expect(g.finishReason).toBe("length");
+            expect(g.text).toBe(full);
+          }
         }
-        if (cut >= 0) {
-          expect(g.done).toBe(true);
-          expect(g.finishReason).toBe("stop");
-          expect(g.text).toBe(full.slice(0, include ? cutEnd : cut));
-        } else if (!g.done) {
-          if (!include) for (const x of stops) expect(g.text.includes(x)).toBe(false);
-          // released exactly what can no longer be part of a stop (a character still incomplete is
-          // not in `full` either: the pure decode drops it)
-          expect(g.text).toBe(full.slice(0, full.length - oracleHeld(full, stops)));
-        } else {
-          expect(g.finishReason).toBe("length");
-          expect(g.text).toBe(full);
-        }
-      }
-    }), { seed: 31337, numRuns: 300 });
+      }),
+      { seed: 31337, numRuns: 300 },
+    );
   });
 });
 

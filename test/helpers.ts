@@ -15,11 +15,21 @@ export function makeLogits(vocab: number, seed: number, shape: Shape): Float32Ar
   const out = new Float32Array(vocab);
   for (let i = 0; i < vocab; i++) {
     switch (shape) {
-      case "llm": out[i] = gaussian(r) * 2; break;
-      case "flat": out[i] = gaussian(r) * 0.3; break;
-      case "ties": out[i] = Math.round(gaussian(r) * 4) / 4; break;
-      case "peaked": out[i] = gaussian(r); break;
-      case "banned": out[i] = r() < 0.3 ? -Infinity : gaussian(r) * 2; break;
+      case "llm":
+        out[i] = gaussian(r) * 2;
+        break;
+      case "flat":
+        out[i] = gaussian(r) * 0.3;
+        break;
+      case "ties":
+        out[i] = Math.round(gaussian(r) * 4) / 4;
+        break;
+      case "peaked":
+        out[i] = gaussian(r);
+        break;
+      case "banned":
+        out[i] = r() < 0.3 ? -Infinity : gaussian(r) * 2;
+        break;
     }
   }
   if (shape === "llm" || shape === "banned") {

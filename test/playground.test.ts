@@ -12,7 +12,9 @@ import { launchChromium, startProcess, stopProcess } from "./runtimes/harness.mj
 
 const out = new URL("../test-output/", import.meta.url).pathname;
 const lm = loadBigram();
-const nwVocab = readFileSync(new URL("../data/next-word/vocab.txt", import.meta.url), "utf8").split("\n").slice(0, 72546);
+const nwVocab = readFileSync(new URL("../data/next-word/vocab.txt", import.meta.url), "utf8")
+  .split("\n")
+  .slice(0, 72546);
 const nwIndex = new Map(nwVocab.map((w, i) => [w, i]));
 const f32 = (file: string) => {
   const b = readFileSync(new URL(`../data/next-word/${file}`, import.meta.url));
@@ -32,16 +34,33 @@ async function chartAfter(since: number) {
   await page.waitForFunction((s) => Number(document.getElementById("chart")!.dataset.ready) > s, since);
 }
 const chartSeq = () => page.evaluate(() => Number(document.getElementById("chart")!.dataset.ready));
-const rows = () => page.$$eval(".bar-row", (rs) => rs.map((r) => ({
-  token: Number((r as HTMLElement).dataset.token), before: Number((r as HTMLElement).dataset.before),
-  after: Number((r as HTMLElement).dataset.after), removed: r.classList.contains("removed"),
-})));
+const rows = () =>
+  page.$$eval(".bar-row", (rs) =>
+    rs.map((r) => ({
+      token: Number((r as HTMLElement).dataset.token),
+      before: Number((r as HTMLElement).dataset.before),
+      after: Number((r as HTMLElement).dataset.after),
+      removed: r.classList.contains("removed"),
+    })),
+  );
 
-async function generateInNode(opts: Omit<SamplerOptions, "vocabSize">, promptText: string, stop: string, maxNewTokens: number) {
+async function generateInNode(
+  opts: Omit<SamplerOptions, "vocabSize">,
+  promptText: string,
+  stop: string,
+  maxNewTokens: number,
+) {
   const s = await createSampler({ vocabSize: lm.vocabSize, ...opts });
   const prompt = lm.encode(promptText);
-  const g = s.generation({ prompt, maxNewTokens, eosTokenId: lm.eos, stop: [` ${stop}`], decode: (ids) => lm.decode(ids) });
-  let text = "", prev = prompt.at(-1) ?? 0;
+  const g = s.generation({
+    prompt,
+    maxNewTokens,
+    eosTokenId: lm.eos,
+    stop: [` ${stop}`],
+    decode: (ids) => lm.decode(ids),
+  });
+  let text = "",
+    prev = prompt.at(-1) ?? 0;
   while (!g.done) {
     lm.logits(prev, s.logits);
     const st = g.step();
@@ -54,7 +73,9 @@ async function generateInNode(opts: Omit<SamplerOptions, "vocabSize">, promptTex
 describe("playground", () => {
   beforeAll(async () => {
     mkdirSync(out, { recursive: true });
-    server = await startProcess(process.execPath, ["scripts/playground.mjs", "--port", "0"], async (log: string) => /playground: http/.test(log));
+    server = await startProcess(process.execPath, ["scripts/playground.mjs", "--port", "0"], async (log: string) =>
+      /playground: http/.test(log),
+    );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     const errors: string[] = [];
@@ -96,8 +117,14 @@ describe("playground", () => {
     const context = "once upon a".split(" ").map((w) => nwIndex.get(w)!);
     for (const [settings, opts] of [
       [{ topK: 5 }, { topK: 5 }],
-      [{ topK: 0, temperature: 1.5, topP: 0.9 }, { temperature: 1.5, topP: 0.9 }],
-      [{ topP: 1, temperature: 1, minP: 0.02, repetitionPenalty: 1.3 }, { minP: 0.02, repetitionPenalty: 1.3 }],
+      [
+        { topK: 0, temperature: 1.5, topP: 0.9 },
+        { temperature: 1.5, topP: 0.9 },
+      ],
+      [
+        { topP: 1, temperature: 1, minP: 0.02, repetitionPenalty: 1.3 },
+        { minP: 0.02, repetitionPenalty: 1.3 },
+      ],
     ] as const) {
       for (const [k, v] of Object.entries(settings)) await set(k, v);
       const seq = await chartSeq();
@@ -108,7 +135,9 @@ describe("playground", () => {
       const token = Number(await page.getAttribute("#sampled", "data-token"));
       const s = await createSampler({ vocabSize: 72546, seed: 7, order: "hf", ...opts });
       expect(token, JSON.stringify(opts)).toBe(s.sample(logits, context));
-      await page.evaluate(() => { delete document.getElementById("sampled")!.dataset.token; });
+      await page.evaluate(() => {
+        delete document.getElementById("sampled")!.dataset.token;
+      });
       await set("seed", 8); // so the next settings start from a fresh sampler seeded 7 again
     }
     await page.click("#reset");
@@ -130,7 +159,14 @@ describe("playground", () => {
     expect(greedy).toBe(await generateInNode({ seed: 7, order: "hf", temperature: 0 }, "the people", "a lot of", 30));
     await set("repetitionPenalty", 1.5);
     const penalised = await run();
-    expect(penalised).toBe(await generateInNode({ seed: 7, order: "hf", temperature: 0, repetitionPenalty: 1.5 }, "the people", "a lot of", 30));
+    expect(penalised).toBe(
+      await generateInNode(
+        { seed: 7, order: "hf", temperature: 0, repetitionPenalty: 1.5 },
+        "the people",
+        "a lot of",
+        30,
+      ),
+    );
     expect(penalised).not.toBe(greedy);
     // greedy loops; the penalty breaks the loop
     expect(greedy!.split(" i don't know what").length - 1).toBeGreaterThanOrEqual(3);
@@ -138,7 +174,9 @@ describe("playground", () => {
     expect(await page.getAttribute("#genOut", "data-finish")).toBe("eos");
     await set("temperature", 1);
     const sampled = await run();
-    expect(sampled).toBe(await generateInNode({ seed: 7, order: "hf", repetitionPenalty: 1.5 }, "the people", "a lot of", 30));
+    expect(sampled).toBe(
+      await generateInNode({ seed: 7, order: "hf", repetitionPenalty: 1.5 }, "the people", "a lot of", 30),
+    );
   });
 
   it("beam search shows the live beams per step and ends with the library's results", async () => {
@@ -146,17 +184,27 @@ describe("playground", () => {
     await set("beamLen", 5);
     await page.click("#beam");
     await page.waitForSelector("#beamSteps[data-done=true]", { timeout: 60_000 });
-    const steps = await page.$$eval("tr.beam-step", (trs) => trs.map((tr) => ({
-      beams: Array.from(tr.querySelectorAll("td.beams div")).map((d) => d.textContent),
-      scores: Array.from(tr.querySelectorAll("td.num div")).map((d) => Number(d.textContent)),
-    })));
+    const steps = await page.$$eval("tr.beam-step", (trs) =>
+      trs.map((tr) => ({
+        beams: Array.from(tr.querySelectorAll("td.beams div")).map((d) => d.textContent),
+        scores: Array.from(tr.querySelectorAll("td.num div")).map((d) => Number(d.textContent)),
+      })),
+    );
     expect(steps.length).toBeGreaterThanOrEqual(1);
     expect(steps[0]!.beams).toHaveLength(3);
     for (const s of steps) expect(s.scores).toEqual([...s.scores].sort((a, b) => b - a));
-    const shown = await page.$$eval("tr.beam-result", (trs) => trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]));
+    const shown = await page.$$eval("tr.beam-result", (trs) =>
+      trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]),
+    );
     const bs = await createBeamSearch({
-      vocabSize: lm.vocabSize, numBeams: 3, maxNewTokens: 5, prompt: lm.encode("the people"), eosTokenId: lm.eos,
-      lengthPenalty: 1, numReturnSequences: 3, repetitionPenalty: 1.5,
+      vocabSize: lm.vocabSize,
+      numBeams: 3,
+      maxNewTokens: 5,
+      prompt: lm.encode("the people"),
+      eosTokenId: lm.eos,
+      lengthPenalty: 1,
+      numReturnSequences: 3,
+      repetitionPenalty: 1.5,
     });
     while (!bs.done) {
       for (let r = 0; r < bs.sequences.length; r++) lm.logits(bs.sequences[r]!.at(-1)!, bs.rowView(r));

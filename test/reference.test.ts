@@ -38,20 +38,29 @@ const optionsArb = fc.record({
   frequencyPenalty: opt(amount(0, 1.5)),
   penaltyLastN: opt(fc.integer({ min: -1, max: 64 })),
   noRepeatNgramSize: opt(fc.integer({ min: 1, max: 3 })),
-  bias: opt(fc.array(fc.tuple(dbl(0, 1), fc.oneof(amount(0, 5), fc.constant(-Infinity))), { minLength: 1, maxLength: 6 })),
-  badWords: opt(fc.array(fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 })),
+  bias: opt(
+    fc.array(fc.tuple(dbl(0, 1), fc.oneof(amount(0, 5), fc.constant(-Infinity))), { minLength: 1, maxLength: 6 }),
+  ),
+  badWords: opt(
+    fc.array(fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+  ),
   maskDensity: opt(dbl(0.05, 1)),
   dynRange: opt(dbl(0.1, 1.5)),
   dynExponent: opt(dbl(0.2, 3)),
   xtcThreshold: opt(dbl(0.02, 0.6)),
-  mirostat: fc.option(fc.record({ version: fc.constantFrom<1 | 2>(1, 2), tau: dbl(0.5, 8), eta: dbl(0.01, 0.5) }), { nil: undefined, freq: 6 }),
-  dry: opt(fc.record({
-    multiplier: dbl(0.1, 2).map((m) => m + 0.000317),
-    base: dbl(1, 3),
-    allowedLength: fc.integer({ min: 0, max: 4 }),
-    penaltyLastN: fc.integer({ min: -1, max: 40 }),
-    breakers: fc.array(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
-  })),
+  mirostat: fc.option(fc.record({ version: fc.constantFrom<1 | 2>(1, 2), tau: dbl(0.5, 8), eta: dbl(0.01, 0.5) }), {
+    nil: undefined,
+    freq: 6,
+  }),
+  dry: opt(
+    fc.record({
+      multiplier: dbl(0.1, 2).map((m) => m + 0.000317),
+      base: dbl(1, 3),
+      allowedLength: fc.integer({ min: 0, max: 4 }),
+      penaltyLastN: fc.integer({ min: -1, max: 40 }),
+      breakers: fc.array(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+    }),
+  ),
 });
 
 const caseArb = (vocab: fc.Arbitrary<number>) =>
@@ -76,7 +85,9 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
   const small = Math.min(V, 40);
   const context = Array.from({ length: c.contextLen }, () => Math.floor(r() * small));
   const o = c.o;
-  const logitBias = o.bias ? new Map(o.bias.map(([f, b]) => [Math.min(V - 1, Math.floor(f * V)), b] as [number, number])) : undefined;
+  const logitBias = o.bias
+    ? new Map(o.bias.map(([f, b]) => [Math.min(V - 1, Math.floor(f * V)), b] as [number, number]))
+    : undefined;
   const badWordsIds = o.badWords?.map((w) => w.map((t) => t % V));
   let allowedTokens: Uint32Array | undefined;
   if (o.maskDensity !== undefined) {
@@ -84,21 +95,51 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
     for (let i = 0; i < V; i++) if (r() < o.maskDensity) allowedTokens[i >>> 5]! |= 1 << (i & 31);
   }
   const shared = {
-    temperature: o.temperature, topK: o.topK, topP: o.topP, minP: o.minP, typicalP: o.typicalP,
-    epsilonCutoff: o.epsilonCutoff, etaCutoff: o.etaCutoff, topA: o.topA, topNSigma: o.topNSigma, minTokensToKeep: o.minTokensToKeep,
-    repetitionPenalty: o.repetitionPenalty, presencePenalty: o.presencePenalty, frequencyPenalty: o.frequencyPenalty,
-    penaltyLastN: o.penaltyLastN, noRepeatNgramSize: o.noRepeatNgramSize, badWordsIds, allowedTokens,
+    temperature: o.temperature,
+    topK: o.topK,
+    topP: o.topP,
+    minP: o.minP,
+    typicalP: o.typicalP,
+    epsilonCutoff: o.epsilonCutoff,
+    etaCutoff: o.etaCutoff,
+    topA: o.topA,
+    topNSigma: o.topNSigma,
+    minTokensToKeep: o.minTokensToKeep,
+    repetitionPenalty: o.repetitionPenalty,
+    presencePenalty: o.presencePenalty,
+    frequencyPenalty: o.frequencyPenalty,
+    penaltyLastN: o.penaltyLastN,
+    noRepeatNgramSize: o.noRepeatNgramSize,
+    badWordsIds,
+    allowedTokens,
     order: c.order as "hf" | "llama.cpp" | TransformName[],
     dynamicTemperature: o.dynRange === undefined ? undefined : { range: o.dynRange, exponent: o.dynExponent ?? 1 },
     xtc: o.xtcThreshold === undefined ? undefined : { probability: 1, threshold: o.xtcThreshold },
-    dry: o.dry === undefined ? undefined : {
-      multiplier: o.dry.multiplier, base: o.dry.base, allowedLength: o.dry.allowedLength, penaltyLastN: o.dry.penaltyLastN,
-      sequenceBreakers: o.dry.breakers.map((b) => b.map((t) => t % V)),
-    },
+    dry:
+      o.dry === undefined
+        ? undefined
+        : {
+            multiplier: o.dry.multiplier,
+            base: o.dry.base,
+            allowedLength: o.dry.allowedLength,
+            penaltyLastN: o.dry.penaltyLastN,
+            sequenceBreakers: o.dry.breakers.map((b) => b.map((t) => t % V)),
+          },
   };
   if (o.mirostat) {
     // mirostat replaces the truncations (llama.cpp), and comes last in a custom order
-    for (const k of ["topK", "topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topA", "topNSigma", "xtc", "dynamicTemperature"] as const) {
+    for (const k of [
+      "topK",
+      "topP",
+      "minP",
+      "typicalP",
+      "epsilonCutoff",
+      "etaCutoff",
+      "topA",
+      "topNSigma",
+      "xtc",
+      "dynamicTemperature",
+    ] as const) {
       delete (shared as Record<string, unknown>)[k];
     }
     Object.assign(shared, { mirostat: o.mirostat });
@@ -154,13 +195,27 @@ describe("engine vs double-precision reference", () => {
 describe("penalty windows: counted by the engine, or by JavaScript when longer than the engine's region", () => {
   // The engine's raw-id region holds vpad ids (the vocabulary rounded up to 32); longer windows are
   // counted in JavaScript. Both must give the reference's distribution (tolerance: L1 <= TOLERANCE).
-  const cases: [number, number, number][] = [[50, 40, -1], [50, 300, -1], [50, 300, 64], [50, 300, 100], [1000, 700, 513], [70, 96, -1], [70, 97, -1]];
+  const cases: [number, number, number][] = [
+    [50, 40, -1],
+    [50, 300, -1],
+    [50, 300, 64],
+    [50, 300, 100],
+    [1000, 700, 513],
+    [70, 96, -1],
+    [70, 97, -1],
+  ];
   for (const [V, len, lastN] of cases) {
     it(`vocab ${V}, context ${len}, penaltyLastN ${lastN}`, async () => {
       const r = rng(V * 1000 + len);
       const context = Array.from({ length: len }, () => Math.floor(r() * r() * V)); // skewed: repeats
       const logits = makeLogits(V, len, "llm");
-      const o = { repetitionPenalty: 1.3, presencePenalty: 0.4, frequencyPenalty: 0.2, penaltyLastN: lastN, order: "llama.cpp" as const };
+      const o = {
+        repetitionPenalty: 1.3,
+        presencePenalty: 0.4,
+        frequencyPenalty: 0.2,
+        penaltyLastN: lastN,
+        order: "llama.cpp" as const,
+      };
       const s = await createSampler({ vocabSize: V, seed: 1, ...o });
       expect(l1(s.probs(logits, context), referenceProbs(logits, o, context))).toBeLessThanOrEqual(TOLERANCE);
       // a typed-array context takes the same path and gives the same numbers

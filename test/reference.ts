@@ -19,7 +19,14 @@ const f32 = Math.fround;
 const MASS_SLACK = 1 - 1e-6;
 
 const PROCESSORS = new Set<TransformName>([
-  "dry", "repetitionPenalty", "presencePenalty", "frequencyPenalty", "noRepeatNgramSize", "badWordsIds", "logitBias", "allowedTokens",
+  "dry",
+  "repetitionPenalty",
+  "presencePenalty",
+  "frequencyPenalty",
+  "noRepeatNgramSize",
+  "badWordsIds",
+  "logitBias",
+  "allowedTokens",
 ]);
 
 /** Token ids with a finite score, best first. */
@@ -46,13 +53,22 @@ function removeAllBut(scores: Float64Array, keep: Iterable<number>): void {
 }
 
 /** Keeps the tokens `keep` says, or, if fewer than minKeep, the best minKeep (exactly, or with ties). */
-function keepAtLeast(scores: Float64Array, keep: (id: number) => boolean, minKeep: number, ties: boolean, order = ranked(scores)): void {
+function keepAtLeast(
+  scores: Float64Array,
+  keep: (id: number) => boolean,
+  minKeep: number,
+  ties: boolean,
+  order = ranked(scores),
+): void {
   const kept = order.filter(keep);
   if (kept.length >= Math.min(minKeep, order.length)) return removeAllBut(scores, kept);
   const best = order.slice(0, minKeep);
   if (!ties) return removeAllBut(scores, best);
   const kth = scores[best[best.length - 1]!]!;
-  removeAllBut(scores, order.filter((i) => keep(i) || scores[i]! >= kth));
+  removeAllBut(
+    scores,
+    order.filter((i) => keep(i) || scores[i]! >= kth),
+  );
 }
 
 function entropy(p: Float64Array): number {
@@ -99,7 +115,15 @@ interface Llama {
   floor: number;
 }
 
-const TRUNCATIONS = new Set<TransformName>(["topP", "minP", "typicalP", "epsilonCutoff", "etaCutoff", "topA", "mirostat"]);
+const TRUNCATIONS = new Set<TransformName>([
+  "topP",
+  "minP",
+  "typicalP",
+  "epsilonCutoff",
+  "etaCutoff",
+  "topA",
+  "mirostat",
+]);
 
 function apply(name: TransformName, s: Float64Array, o: RefOptions, context: number[], llama: Llama | null): void {
   const minKeep = o.minTokensToKeep ?? 1;
@@ -122,12 +146,14 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       for (const t of windowCounts(context, o.penaltyLastN ?? -1).keys()) s[t] = f32(s[t]! - (o.presencePenalty ?? 0));
       return;
     case "frequencyPenalty":
-      for (const [t, c] of windowCounts(context, o.penaltyLastN ?? -1)) s[t] = f32(s[t]! - (o.frequencyPenalty ?? 0) * c);
+      for (const [t, c] of windowCounts(context, o.penaltyLastN ?? -1))
+        s[t] = f32(s[t]! - (o.frequencyPenalty ?? 0) * c);
       return;
     case "mirostat": {
       const m = o.mirostat!;
       const mu = o.mirostatMu ?? 2 * (m.tau ?? 5);
-      const order = ranked(s), p = softmax(s);
+      const order = ranked(s),
+        p = softmax(s);
       if (m.version === 2) {
         // keep the tokens whose surprise -log2(p) is at most mu; at least the best one
         const keep = order.filter((i) => -Math.log2(p[i]!) <= mu);
@@ -135,13 +161,16 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       }
       // v1: Zipf exponent from the 100 most likely tokens, then the top k
       const top = order.slice(0, 100);
-      let tb = 0, tt = 0;
+      let tb = 0,
+        tt = 0;
       for (let i = 0; i + 1 < top.length && i < 99; i++) {
-        const t = Math.log((i + 2) / (i + 1)), b = Math.log(p[top[i]!]! / p[top[i + 1]!]!);
+        const t = Math.log((i + 2) / (i + 1)),
+          b = Math.log(p[top[i]!]! / p[top[i + 1]!]!);
         tb += t * b;
         tt += t * t;
       }
-      const sHat = tb / tt, eps = sHat - 1;
+      const sHat = tb / tt,
+        eps = sHat - 1;
       let k = ((eps * 2 ** mu) / (1 - V ** -eps)) ** (1 / sHat);
       k = !(k >= 1) ? 1 : Math.min(Math.floor(k), V);
       return removeAllBut(s, order.slice(0, k));
@@ -150,7 +179,9 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       // llama.cpp's DRY, by brute force: for each earlier position, how long the context's ending repeats
       // ending there; the token that followed would extend it.
       const d = o.dry!;
-      const allowed = d.allowedLength ?? 2, base = d.base ?? 1.75, lastN = d.penaltyLastN ?? -1;
+      const allowed = d.allowedLength ?? 2,
+        base = d.base ?? 1.75,
+        lastN = d.penaltyLastN ?? -1;
       const W = lastN < 0 ? context.length : Math.min(lastN, context.length);
       if (W <= allowed) return;
       const w = context.slice(context.length - W);
@@ -196,7 +227,8 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       for (let i = 0; i < V; i++) if (((o.allowedTokens![i >>> 5]! >>> (i & 31)) & 1) === 0) s[i] = -Infinity;
       return;
     case "temperature": {
-      const t = o.temperature ?? 1, range = o.dynamicTemperature?.range ?? 0;
+      const t = o.temperature ?? 1,
+        range = o.dynamicTemperature?.range ?? 0;
       if (range <= 0 && t === 0) return removeAllBut(s, ranked(s).slice(0, 1)); // llama.cpp: the best token stays
       if (range <= 0) {
         for (let i = 0; i < V; i++) s[i]! /= t;
@@ -206,7 +238,8 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       const n = kept();
       if (n <= 1) return;
       const norm = entropy(softmax(s)) / Math.log(n);
-      const lo = Math.max(0, t - range), hi = t + range;
+      const lo = Math.max(0, t - range),
+        hi = t + range;
       const dyn = lo + (hi - lo) * norm ** (o.dynamicTemperature?.exponent ?? 1);
       if (dyn <= 0) return removeAllBut(s, ranked(s).slice(0, 1));
       for (let i = 0; i < V; i++) s[i]! /= dyn;
@@ -241,11 +274,16 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       if (k >= order.length) return;
       if (llama) return removeAllBut(s, order.slice(0, k));
       const kth = s[order[k - 1]!]!; // Hugging Face: every token tied with the k-th stays
-      return removeAllBut(s, order.filter((i) => s[i]! >= kth));
+      return removeAllBut(
+        s,
+        order.filter((i) => s[i]! >= kth),
+      );
     }
     case "topP": {
-      const p = softmax(s), order = ranked(s);
-      let cum = 0, n = 0;
+      const p = softmax(s),
+        order = ranked(s);
+      let cum = 0,
+        n = 0;
       for (const i of order) {
         n++;
         cum += p[i]!;
@@ -254,25 +292,32 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
       return removeAllBut(s, order.slice(0, Math.max(n, Math.min(minKeep, order.length))));
     }
     case "minP": {
-      const p = softmax(s), order = ranked(s);
+      const p = softmax(s),
+        order = ranked(s);
       if (o.minP! > 1) return removeAllBut(s, order.slice(0, Math.max(1, minKeep))); // llama.cpp's rules only
       const pmax = p[order[0]!]!;
       return keepAtLeast(s, (i) => p[i]! >= o.minP! * pmax, minKeep, false, order);
     }
     case "typicalP": {
-      const p = softmax(s), h = entropy(p);
+      const p = softmax(s),
+        h = entropy(p);
       const dev = (i: number) => Math.abs(-Math.log(p[i]!) - h);
       const order = ranked(s).sort((a, b) => dev(a) - dev(b) || a - b);
-      let cum = 0, last = order.length - 1;
+      let cum = 0,
+        last = order.length - 1;
       for (let j = 0; j < order.length; j++) {
         cum += p[order[j]!]!;
-        if (cum >= o.typicalP! * MASS_SLACK) { last = j; break; }
+        if (cum >= o.typicalP! * MASS_SLACK) {
+          last = j;
+          break;
+        }
       }
       const cut = dev(order[last]!);
       return keepAtLeast(s, (i) => dev(i) <= cut, minKeep, false, order);
     }
     case "topA": {
-      const p = softmax(s), order = ranked(s);
+      const p = softmax(s),
+        order = ranked(s);
       const pmax = p[order[0]!]!;
       return keepAtLeast(s, (i) => p[i]! >= o.topA! * pmax * pmax, minKeep, false, order);
     }
@@ -288,25 +333,47 @@ function apply(name: TransformName, s: Float64Array, o: RefOptions, context: num
 
 function enabled(name: TransformName, o: RefOptions): boolean {
   switch (name) {
-    case "repetitionPenalty": return (o.repetitionPenalty ?? 1) !== 1;
-    case "presencePenalty": return (o.presencePenalty ?? 0) !== 0;
-    case "frequencyPenalty": return (o.frequencyPenalty ?? 0) !== 0;
-    case "noRepeatNgramSize": return (o.noRepeatNgramSize ?? 0) > 0;
-    case "badWordsIds": return (o.badWordsIds?.length ?? 0) > 0;
-    case "logitBias": return (o.logitBias?.size ?? 0) > 0;
-    case "allowedTokens": return o.allowedTokens !== undefined;
-    case "temperature": return (o.temperature !== 0 || o.order === "llama.cpp") && ((o.temperature ?? 1) !== 1 || (o.dynamicTemperature?.range ?? 0) > 0);
-    case "topNSigma": return (o.topNSigma ?? 0) > 0;
-    case "topK": return (o.topK ?? 0) > 0;
-    case "topP": return (o.topP ?? 1) < 1;
-    case "minP": return (o.minP ?? 0) > 0;
-    case "typicalP": return (o.typicalP ?? 1) < 1;
-    case "epsilonCutoff": return (o.epsilonCutoff ?? 0) > 0;
-    case "etaCutoff": return (o.etaCutoff ?? 0) > 0;
-    case "topA": return (o.topA ?? 0) > 0;
-    case "xtc": return (o.xtc?.probability ?? 0) > 0;
-    case "mirostat": return o.mirostat !== undefined;
-    case "dry": return o.dry !== undefined && o.dry.multiplier !== 0 && o.dry.penaltyLastN !== 0;
+    case "repetitionPenalty":
+      return (o.repetitionPenalty ?? 1) !== 1;
+    case "presencePenalty":
+      return (o.presencePenalty ?? 0) !== 0;
+    case "frequencyPenalty":
+      return (o.frequencyPenalty ?? 0) !== 0;
+    case "noRepeatNgramSize":
+      return (o.noRepeatNgramSize ?? 0) > 0;
+    case "badWordsIds":
+      return (o.badWordsIds?.length ?? 0) > 0;
+    case "logitBias":
+      return (o.logitBias?.size ?? 0) > 0;
+    case "allowedTokens":
+      return o.allowedTokens !== undefined;
+    case "temperature":
+      return (
+        (o.temperature !== 0 || o.order === "llama.cpp") &&
+        ((o.temperature ?? 1) !== 1 || (o.dynamicTemperature?.range ?? 0) > 0)
+      );
+    case "topNSigma":
+      return (o.topNSigma ?? 0) > 0;
+    case "topK":
+      return (o.topK ?? 0) > 0;
+    case "topP":
+      return (o.topP ?? 1) < 1;
+    case "minP":
+      return (o.minP ?? 0) > 0;
+    case "typicalP":
+      return (o.typicalP ?? 1) < 1;
+    case "epsilonCutoff":
+      return (o.epsilonCutoff ?? 0) > 0;
+    case "etaCutoff":
+      return (o.etaCutoff ?? 0) > 0;
+    case "topA":
+      return (o.topA ?? 0) > 0;
+    case "xtc":
+      return (o.xtc?.probability ?? 0) > 0;
+    case "mirostat":
+      return o.mirostat !== undefined;
+    case "dry":
+      return o.dry !== undefined && o.dry.multiplier !== 0 && o.dry.penaltyLastN !== 0;
   }
 }
 

@@ -28,10 +28,19 @@ describe("cross-runtime determinism", () => {
       const r = (await runIn(runtime, dir)) as RuntimeReport;
       reports[runtime] = r;
       mkdirSync(dir, { recursive: true });
-      writeFileSync(dir + "../runtimes.json", JSON.stringify(
-        Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, { digest: v.digest, coldInstantiateMs: v.coldInstantiateMs, perCase: v.perCase }])),
-        null, 2,
-      ));
+      writeFileSync(
+        `${dir}../runtimes.json`,
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(reports).map(([k, v]) => [
+              k,
+              { digest: v.digest, coldInstantiateMs: v.coldInstantiateMs, perCase: v.perCase },
+            ]),
+          ),
+          null,
+          2,
+        ),
+      );
       expect(r.cases).toBe(15);
       expect(r.digest, JSON.stringify(r.perCase)).toBe(GOLDEN);
     }, 300_000);

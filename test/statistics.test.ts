@@ -12,14 +12,21 @@ function chiSquareP(x2: number, df: number): number {
   const z = (Math.cbrt(x2 / df) - (1 - 2 / (9 * df))) / Math.sqrt(2 / (9 * df));
   // 1 - Phi(z) by the complementary error function (Abramowitz-Stegun 7.1.26)
   const t = 1 / (1 + 0.3275911 * Math.abs(z / Math.SQRT2));
-  const erfc = t * Math.exp(-((z / Math.SQRT2) ** 2)) *
+  const erfc =
+    t *
+    Math.exp(-((z / Math.SQRT2) ** 2)) *
     (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
 function chiSquare(counts: Uint32Array, probs: Float32Array, draws: number): { x2: number; df: number; p: number } {
-  const ids = Array.from(probs.keys()).filter((i) => probs[i]! > 0).sort((a, b) => probs[b]! - probs[a]!);
-  let x2 = 0, bins = 0, obs = 0, exp = 0;
+  const ids = Array.from(probs.keys())
+    .filter((i) => probs[i]! > 0)
+    .sort((a, b) => probs[b]! - probs[a]!);
+  let x2 = 0,
+    bins = 0,
+    obs = 0,
+    exp = 0;
   for (const i of ids) {
     obs += counts[i]!;
     exp += probs[i]! * draws;
@@ -29,7 +36,10 @@ function chiSquare(counts: Uint32Array, probs: Float32Array, draws: number): { x
       obs = exp = 0;
     }
   }
-  if (exp > 0) { x2 += (obs - exp) ** 2 / Math.max(exp, 1e-9); bins++; }
+  if (exp > 0) {
+    x2 += (obs - exp) ** 2 / Math.max(exp, 1e-9);
+    bins++;
+  }
   const df = Math.max(1, bins - 1);
   return { x2, df, p: chiSquareP(x2, df) };
 }
@@ -38,7 +48,12 @@ const settings: [string, string, number, Omit<SamplerOptions, "vocabSize">][] = 
   ["topK 40", "00.f32", 72546, { topK: 40 }],
   ["minP 0.05, temperature 0.7", "03.f32", 72546, { minP: 0.05, temperature: 0.7 }],
   ["temperature 1.3, topK 200, topP 0.9", "05.f32", 72546, { temperature: 1.3, topK: 200, topP: 0.9 }],
-  ["llama.cpp order: topK 100, typicalP 0.9, temperature 0.8", "07.f32", 72546, { topK: 100, typicalP: 0.9, temperature: 0.8, order: "llama.cpp" }],
+  [
+    "llama.cpp order: topK 100, typicalP 0.9, temperature 0.8",
+    "07.f32",
+    72546,
+    { topK: 100, typicalP: 0.9, temperature: 0.8, order: "llama.cpp" },
+  ],
   ["plain sampling (dense draw), first 4096 words", "02.f32", 4096, {}],
   ["topP 0.95 alone (dense top-p), first 8192 words", "06.f32", 8192, { topP: 0.95 }],
   ["epsilonCutoff 3e-4, first 8192 words", "04.f32", 8192, { epsilonCutoff: 3e-4 }],

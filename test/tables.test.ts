@@ -5,14 +5,21 @@ import { createSampler, type SamplerOptions, type TransformName } from "../js/in
 
 const logOf = (ps: number[]) => Float32Array.from(ps, Math.log);
 
-async function probsOf(ps: number[] | Float32Array, o: Omit<SamplerOptions, "vocabSize">, context?: number[]): Promise<Float32Array> {
+async function probsOf(
+  ps: number[] | Float32Array,
+  o: Omit<SamplerOptions, "vocabSize">,
+  context?: number[],
+): Promise<Float32Array> {
   const logits = ps instanceof Float32Array ? ps : logOf(ps);
   const s = await createSampler({ vocabSize: logits.length, seed: 1, ...o });
   return s.probs(logits, context);
 }
 
 /** The kept probabilities, largest first (llama.cpp's tests list them that way). */
-const keptSorted = (p: Float32Array) => Array.from(p).filter((x) => x > 0).sort((a, b) => b - a);
+const keptSorted = (p: Float32Array) =>
+  Array.from(p)
+    .filter((x) => x > 0)
+    .sort((a, b) => b - a);
 const nonzero = (p: Float32Array) => Array.from(p, (x) => x > 0);
 
 describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
@@ -55,7 +62,9 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
     [0.4, 0.3, 0.2, 0.1].forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
   });
   it("temp_ext range 0, temperature 0", async () => {
-    expect(keptSorted(await probsOf(base, { temperature: 0, dynamicTemperature: { range: 0, exponent: 1 } }))).toEqual([1]);
+    expect(keptSorted(await probsOf(base, { temperature: 0, dynamicTemperature: { range: 0, exponent: 1 } }))).toEqual([
+      1,
+    ]);
   });
   it("temp_ext range 0.5: temperature 1 +- 0.5 by normalised entropy (worked by hand)", async () => {
     const h = -base.reduce((a, p) => a + p * Math.log(p), 0);
@@ -69,7 +78,10 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
   // test_xtc({0.4, 0.3, 0.2, 0.1}, expected, 0.99, threshold): llama.cpp draws 0.99 with its own mt19937;
   // probability 1 makes the outcome independent of the draw. Expected: the kept tokens, renormalised.
   const xtcCases: [number, number[]][] = [
-    [0.09, [1]], [0.19, [0.2 / 0.3, 0.1 / 0.3]], [0.29, [0.3 / 0.6, 0.2 / 0.6, 0.1 / 0.6]], [0.39, [0.4, 0.3, 0.2, 0.1]],
+    [0.09, [1]],
+    [0.19, [0.2 / 0.3, 0.1 / 0.3]],
+    [0.29, [0.3 / 0.6, 0.2 / 0.6, 0.1 / 0.6]],
+    [0.39, [0.4, 0.3, 0.2, 0.1]],
   ];
   for (const [threshold, expected] of xtcCases) {
     it(`xtc threshold ${threshold}`, async () => {
@@ -84,12 +96,25 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
     [[0.25, 0.25, 0.25, 0.25], [0, 1], [0.25, 0.25, 0.25, 0.25], 1.0, 1.1, 2, 4, []],
     [[0.25, 0.25, 0.25, 0.25], [0, 1, 2, 0, 1], [0.296923, 0.296923, 0.109232, 0.296923], 1.0, 1.1, 2, 5, []],
     [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 3, 4, 0, 1], [0.2, 0.2, 0.2, 0.2, 0.2], 1.0, 1.1, 2, 6, [[3]]],
-    [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 2, 0, 1], [0.241818, 0.241818, 0.032727, 0.241818, 0.241818], 2.0, 1.1, 2, 5, []],
+    [
+      [0.2, 0.2, 0.2, 0.2, 0.2],
+      [0, 1, 2, 0, 1],
+      [0.241818, 0.241818, 0.032727, 0.241818, 0.241818],
+      2.0,
+      1.1,
+      2,
+      5,
+      [],
+    ],
     [[0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 2, 3, 4, 0, 1], [0.2, 0.2, 0.2, 0.2, 0.2], 1.0, 1.1, 4, 7, []],
   ];
   dry.forEach(([ps, last, expected, multiplier, base, allowedLength, penaltyLastN, sequenceBreakers], i) => {
     it(`dry case ${i + 1}`, async () => {
-      const got = await probsOf(ps, { dry: { multiplier, base, allowedLength, penaltyLastN, sequenceBreakers }, order: "llama.cpp" }, last);
+      const got = await probsOf(
+        ps,
+        { dry: { multiplier, base, allowedLength, penaltyLastN, sequenceBreakers }, order: "llama.cpp" },
+        last,
+      );
       got.forEach((x, j) => expect(Math.abs(x - expected[j]!)).toBeLessThan(1e-5));
     });
   });
@@ -105,9 +130,16 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
   ];
   for (const [last, expected, repeat, freq, pres] of penalties) {
     it(`penalties repeat=${repeat} freq=${freq} pres=${pres} last=${last}`, async () => {
-      const got = await probsOf([0.2, 0.2, 0.2, 0.2, 0.2], {
-        repetitionPenalty: repeat, frequencyPenalty: freq, presencePenalty: pres, order: "llama.cpp",
-      }, last);
+      const got = await probsOf(
+        [0.2, 0.2, 0.2, 0.2, 0.2],
+        {
+          repetitionPenalty: repeat,
+          frequencyPenalty: freq,
+          presencePenalty: pres,
+          order: "llama.cpp",
+        },
+        last,
+      );
       got.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThan(1e-5));
     });
   }
@@ -125,9 +157,17 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
         const divisor = (n * (n - 1)) / 2 - (minTok * (minTok - 1)) / 2;
         const target = Math.ceil(Math.fround(Math.fround(topP) * divisor));
         minTok = n;
-        let expected = 0, cumsum = 0;
-        do { minTok--; expected++; cumsum += minTok; } while (cumsum < target);
-        if (minTok === 1) { minTok--; expected++; }
+        let expected = 0,
+          cumsum = 0;
+        do {
+          minTok--;
+          expected++;
+          cumsum += minTok;
+        } while (cumsum < target);
+        if (minTok === 1) {
+          minTok--;
+          expected++;
+        }
         size = expected;
       } else {
         let expected = Math.ceil(Math.fround((1 - Math.fround(minP)) * n));
@@ -140,11 +180,29 @@ describe("llama.cpp tests/test-sampling.cpp (tolerance 1e-5, as there)", () => {
     return Math.max(minTok, 1); // token 0 has probability 0, so it is never among our kept tokens
   }
   const queue: [string, number, number, number][] = [
-    ["k", 10000, 1, 1], ["k", 1, 1, 1], ["p", 10000, 1, 1], ["m", 10000, 1, 1], ["m", 10000, 1, 1e-12],
-    ["k", 100, 1, 1], ["p", 10000, 0.0003, 1], ["p", 10000, 0.8, 1], ["m", 10000, 1, 9997.9 / 9999], ["m", 10000, 1, 0.1],
-    ["kp", 100, 0.8, 0.1], ["km", 100, 0.8, 0.1], ["pk", 100, 0.8, 0.1], ["pm", 100, 0.8, 0.1], ["mk", 100, 0.8, 0.1],
-    ["mp", 100, 0.8, 9997.9 / 9999], ["mp", 100, 0.8, 0.1], ["kpm", 100, 0.8, 0.1], ["kmp", 100, 0.8, 0.1],
-    ["pkm", 100, 0.8, 0.1], ["pmk", 100, 0.8, 0.1], ["mkp", 100, 0.8, 0.1], ["mpk", 100, 0.8, 0.1],
+    ["k", 10000, 1, 1],
+    ["k", 1, 1, 1],
+    ["p", 10000, 1, 1],
+    ["m", 10000, 1, 1],
+    ["m", 10000, 1, 1e-12],
+    ["k", 100, 1, 1],
+    ["p", 10000, 0.0003, 1],
+    ["p", 10000, 0.8, 1],
+    ["m", 10000, 1, 9997.9 / 9999],
+    ["m", 10000, 1, 0.1],
+    ["kp", 100, 0.8, 0.1],
+    ["km", 100, 0.8, 0.1],
+    ["pk", 100, 0.8, 0.1],
+    ["pm", 100, 0.8, 0.1],
+    ["mk", 100, 0.8, 0.1],
+    ["mp", 100, 0.8, 9997.9 / 9999],
+    ["mp", 100, 0.8, 0.1],
+    ["kpm", 100, 0.8, 0.1],
+    ["kmp", 100, 0.8, 0.1],
+    ["pkm", 100, 0.8, 0.1],
+    ["pmk", 100, 0.8, 0.1],
+    ["mkp", 100, 0.8, 0.1],
+    ["mpk", 100, 0.8, 0.1],
   ];
   const names: Record<string, TransformName> = { k: "topK", p: "topP", m: "minP" };
   const n = 10000;
@@ -196,10 +254,24 @@ describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () =>
     const r0 = Float32Array.from({ length: 10 }, (_, i) => i);
     const r1 = Float32Array.from({ length: 10 }, (_, i) => (i < 5 ? i + 10 : i));
     expect(nonzero(await probsOf(r0, { topK: 3 }))).toEqual([...Array(7).fill(false), ...Array(3).fill(true)]);
-    expect(nonzero(await probsOf(r1, { topK: 3 }))).toEqual([false, false, true, true, true, false, false, false, false, false]);
+    expect(nonzero(await probsOf(r1, { topK: 3 }))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     // min_tokens_to_keep overrides k; a uniform distribution keeps every (tied) token
     expect(nonzero(await probsOf(uniform(5), { topK: 1, minTokensToKeep: 3 })).filter(Boolean).length).toBe(5);
-    expect(nonzero(await probsOf(Float32Array.from([0, 1, 2, 3, 4]), { topK: 1, minTokensToKeep: 3 })).filter(Boolean).length).toBe(3);
+    expect(
+      nonzero(await probsOf(Float32Array.from([0, 1, 2, 3, 4]), { topK: 1, minTokensToKeep: 3 })).filter(Boolean)
+        .length,
+    ).toBe(3);
   });
 
   it("top-p", async () => {
@@ -229,7 +301,9 @@ describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () =>
     close(await probsOf([0.87, 0.099, 0.001, 0.03], { epsilonCutoff: 0.1 }), [1, 0, 0, 0]);
     close(await probsOf([0.4, 0.299, 0.101, 0.2], { epsilonCutoff: 0.1 }), [0.4, 0.299, 0.101, 0.2]);
     expect(nonzero(await probsOf(ramp(1), { epsilonCutoff: 5e-2, minTokensToKeep: 2 })).filter(Boolean).length).toBe(3);
-    expect(nonzero(await probsOf(ramp(100), { epsilonCutoff: 5e-2, minTokensToKeep: 2 })).filter(Boolean).length).toBe(2);
+    expect(nonzero(await probsOf(ramp(100), { epsilonCutoff: 5e-2, minTokensToKeep: 2 })).filter(Boolean).length).toBe(
+      2,
+    );
   });
 
   it("eta", async () => {
@@ -247,7 +321,11 @@ describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () =>
     expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 3 }, [0, 1, 0, 1]))).toEqual([false, true, true]);
     // the banned token reappearing in an unrelated n-gram does not undo the ban
     const p = await probsOf(uniform(10), { noRepeatNgramSize: 3 }, [1, 2, 5, 7, 8, 5, 1, 2]);
-    expect(nonzero(p).map((x, i) => (x ? -1 : i)).filter((i) => i >= 0)).toEqual([5]);
+    expect(
+      nonzero(p)
+        .map((x, i) => (x ? -1 : i))
+        .filter((i) => i >= 0),
+    ).toEqual([5]);
     // a context one token short of an n-gram bans nothing
     expect(nonzero(await probsOf(u3, { noRepeatNgramSize: 3 }, [1, 2]))).toEqual([true, true, true]);
   });
@@ -263,7 +341,8 @@ describe("Hugging Face test_logits_process.py (tolerance 1e-3, as there)", () =>
 describe('llama.cpp\'s rules under order "llama.cpp" (cases read from its src/llama-sampler.cpp; tolerance 1e-5)', () => {
   const base = [0.1, 0.2, 0.3, 0.4];
   const llama = { order: "llama.cpp" } as const;
-  const near = (got: Float32Array, want: number[]) => want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
+  const near = (got: Float32Array, want: number[]) =>
+    want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
 
   it("top-k takes no minTokensToKeep: topK 1 with minTokensToKeep 3 keeps one token (Hugging Face keeps three)", async () => {
     near(await probsOf(base, { ...llama, topK: 1, minTokensToKeep: 3 }), [0, 0, 0, 1]);
@@ -297,7 +376,11 @@ describe('llama.cpp\'s rules under order "llama.cpp" (cases read from its src/ll
     const five = [...base.map(Math.log), -Infinity];
     const o = { temperature: 1, dynamicTemperature: { range: 0.5 } };
     // llama.cpp: H / ln 5 = 0.795218 -> T = 0.5 + 1 * 0.795218; Hugging Face-style: H / ln 4 = 0.92322 -> T = 1.42322
-    const pow = (t: number) => { const q = base.map((p) => p ** (1 / t)); const z = q.reduce((a, b) => a + b); return q.map((x) => x / z); };
+    const pow = (t: number) => {
+      const q = base.map((p) => p ** (1 / t));
+      const z = q.reduce((a, b) => a + b);
+      return q.map((x) => x / z);
+    };
     near(await probsOf(Float32Array.from(five), { ...llama, ...o }), [...pow(0.5 + 0.7952181), 0]);
     near(await probsOf(Float32Array.from(five), o), [...pow(0.5 + 0.9232197), 0]);
   });
@@ -311,7 +394,8 @@ describe('llama.cpp\'s rules under order "llama.cpp" (cases read from its src/ll
 });
 
 describe("top-a (KoboldCpp, text-generation-webui: keep p >= topA * p_max^2; worked by hand, tolerance 1e-5)", () => {
-  const near = (got: Float32Array, want: number[]) => want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
+  const near = (got: Float32Array, want: number[]) =>
+    want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-5));
   const p = [0.05, 0.15, 0.8];
 
   it("cuts at topA * p_max^2", async () => {

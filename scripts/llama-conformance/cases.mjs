@@ -18,7 +18,8 @@ export function caseLogits(vocab, seed) {
   const r = mulberry32(seed);
   const out = new Float32Array(vocab);
   for (let i = 0; i < vocab; i++) {
-    const u = r(), v = r();
+    const u = r(),
+      v = r();
     out[i] = -4 + 8 * u + (v < 0.02 ? 4 + 6 * r() : 0);
   }
   return out;

@@ -8,7 +8,7 @@
 // (llama/gitRelease.bundle), into .cache/llama-conformance/. Only src/llama-sampler.cpp is compiled, with
 // harness.cpp; what else of libllama it names is never reached by these samplers and is left unresolved.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { caseLogits, mulberry32 } from "./cases.mjs";
@@ -25,7 +25,10 @@ function llamaSource() {
   const dir = join(cache, "llama.cpp");
   if (!existsSync(join(dir, "src/llama-sampler.cpp"))) {
     mkdirSync(cache, { recursive: true });
-    const tgz = execFileSync("npm", ["pack", `node-llama-cpp@${NODE_LLAMA_CPP}`, "--silent"], { cwd: cache, encoding: "utf8" }).trim();
+    const tgz = execFileSync("npm", ["pack", `node-llama-cpp@${NODE_LLAMA_CPP}`, "--silent"], {
+      cwd: cache,
+      encoding: "utf8",
+    }).trim();
     execFileSync("tar", ["xzf", tgz, "package/llama/gitRelease.bundle"], { cwd: cache });
     execFileSync("git", ["clone", "-q", "package/llama/gitRelease.bundle", "llama.cpp"], { cwd: cache });
   }
@@ -55,7 +58,8 @@ function randomCase(r, index) {
   o.topK = pick(0.4, () => 1 + Math.floor(r() * 60));
   // llama.cpp's typical turns NaN when a candidate has p = 0 (its entropy term is -p log p): only where
   // no token is -inf, so without -inf biases and top-n-sigma's masking
-  if (!bias.some(([, b]) => b === -Infinity) && o.topNSigma === undefined) o.typicalP = pick(0.3, () => within(0.2, 0.99));
+  if (!bias.some(([, b]) => b === -Infinity) && o.topNSigma === undefined)
+    o.typicalP = pick(0.3, () => within(0.2, 0.99));
   o.topP = pick(0.4, () => within(0.3, 0.99));
   o.minP = pick(0.4, () => (r() < 0.15 ? Math.fround(1.05) : within(0.01, 0.5)));
   const xtc = pick(0.3, () => within(0.05, 0.5));
@@ -78,23 +82,50 @@ function harnessInput(cases) {
     out.push(String(c.logitBias.length), c.logitBias.map(([t, b]) => `${t} ${num(b)}`).join(" "));
     out.push(
       [
-        o.penaltyLastN ?? 64, o.repetitionPenalty ?? 1, o.frequencyPenalty ?? 0, o.presencePenalty ?? 0,
-        o.topNSigma ?? 0, o.topK ?? 0, o.typicalP ?? 1, o.topP ?? 1, o.minP ?? 0, o.xtc?.threshold ?? 0,
-        o.temperature ?? 1, o.dynamicTemperature?.range ?? 0, o.dynamicTemperature?.exponent ?? 1, o.minTokensToKeep ?? 1,
-      ].map(num).join(" "),
+        o.penaltyLastN ?? 64,
+        o.repetitionPenalty ?? 1,
+        o.frequencyPenalty ?? 0,
+        o.presencePenalty ?? 0,
+        o.topNSigma ?? 0,
+        o.topK ?? 0,
+        o.typicalP ?? 1,
+        o.topP ?? 1,
+        o.minP ?? 0,
+        o.xtc?.threshold ?? 0,
+        o.temperature ?? 1,
+        o.dynamicTemperature?.range ?? 0,
+        o.dynamicTemperature?.exponent ?? 1,
+        o.minTokensToKeep ?? 1,
+      ]
+        .map(num)
+        .join(" "),
     );
   }
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 const src = llamaSource();
 const build = join(root, ".cache/llama-conformance");
 mkdirSync(build, { recursive: true });
 const exe = join(build, "harness");
-execFileSync("g++", [
-  "-std=c++17", "-O1", "-fno-pie", "-no-pie", `-I${src.dir}/include`, `-I${src.dir}/ggml/include`, `-I${src.dir}/src`,
-  join(src.dir, "src/llama-sampler.cpp"), join(here, "harness.cpp"), "-o", exe, "-Wl,--unresolved-symbols=ignore-all",
-], { stdio: "inherit" });
+execFileSync(
+  "g++",
+  [
+    "-std=c++17",
+    "-O1",
+    "-fno-pie",
+    "-no-pie",
+    `-I${src.dir}/include`,
+    `-I${src.dir}/ggml/include`,
+    `-I${src.dir}/src`,
+    join(src.dir, "src/llama-sampler.cpp"),
+    join(here, "harness.cpp"),
+    "-o",
+    exe,
+    "-Wl,--unresolved-symbols=ignore-all",
+  ],
+  { stdio: "inherit" },
+);
 const r = mulberry32(SEED);
 const cases = Array.from({ length: CASES }, (_, i) => randomCase(r, i));
 const printed = execFileSync(exe, { input: harnessInput(cases), encoding: "utf8", maxBuffer: 1 << 28 });
@@ -110,5 +141,5 @@ const out = {
   })),
 };
 mkdirSync(join(root, "test/data"), { recursive: true });
-writeFileSync(join(root, "test/data/llama-conformance.json"), JSON.stringify(out) + "\n");
+writeFileSync(join(root, "test/data/llama-conformance.json"), `${JSON.stringify(out)}\n`);
 console.log(`${cases.length} cases from ${out.source}`);

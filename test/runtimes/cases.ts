@@ -20,9 +20,11 @@ export interface RuntimeReport {
 function xorshift(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s;
   };
 }
@@ -46,10 +48,18 @@ function hex32(x: number): string {
 }
 
 /** Exact bits of numbers: float32 for probabilities, float64 for logprobs and scores. */
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
-const f64 = new Float64Array(1), u64 = new Uint32Array(f64.buffer);
-function bits32(x: number): string { f32[0] = x; return hex32(u32[0]!); }
-function bits64(x: number): string { f64[0] = x; return hex32(u64[1]!) + hex32(u64[0]!); }
+const f32 = new Float32Array(1),
+  u32 = new Uint32Array(f32.buffer);
+const f64 = new Float64Array(1),
+  u64 = new Uint32Array(f64.buffer);
+function bits32(x: number): string {
+  f32[0] = x;
+  return hex32(u32[0]!);
+}
+function bits64(x: number): string {
+  f64[0] = x;
+  return hex32(u64[1]!) + hex32(u64[0]!);
+}
 
 async function sha256(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -62,7 +72,16 @@ const V = 32000;
 const SAMPLERS: Record<string, Omit<SamplerOptions, "vocabSize">> = {
   plain: { seed: 1 },
   hfChain: { seed: 2, temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repetitionPenalty: 1.2 },
-  llamaOrder: { seed: 3, order: "llama.cpp", temperature: 0.7, topK: 100, topP: 0.9, minP: 0.02, presencePenalty: 0.5, frequencyPenalty: 0.3 },
+  llamaOrder: {
+    seed: 3,
+    order: "llama.cpp",
+    temperature: 0.7,
+    topK: 100,
+    topP: 0.9,
+    minP: 0.02,
+    presencePenalty: 0.5,
+    frequencyPenalty: 0.3,
+  },
   topPOnly: { seed: 4, topP: 0.9 },
   typical: { seed: 5, typicalP: 0.8, epsilonCutoff: 0.0003 },
   eta: { seed: 6, etaCutoff: 0.002, temperature: 1.3 },
@@ -72,7 +91,12 @@ const SAMPLERS: Record<string, Omit<SamplerOptions, "vocabSize">> = {
   dynTemp: { seed: 9, dynamicTemperature: { range: 0.5, exponent: 1.5 }, temperature: 0.9, minP: 0.01 },
   xtc: { seed: 10, xtc: { probability: 0.7, threshold: 0.05 }, topK: 60 },
   mirostat: { seed: 11, mirostat: { version: 2, tau: 4, eta: 0.2 } },
-  dry: { seed: 12, order: "llama.cpp", dry: { multiplier: 0.9, base: 1.75, allowedLength: 2, sequenceBreakers: [[0]] }, topK: 20 },
+  dry: {
+    seed: 12,
+    order: "llama.cpp",
+    dry: { multiplier: 0.9, base: 1.75, allowedLength: 2, sequenceBreakers: [[0]] },
+    topK: 20,
+  },
 };
 
 async function samplerCase(opts: Omit<SamplerOptions, "vocabSize">, salt: number): Promise<string> {
@@ -85,16 +109,28 @@ async function samplerCase(opts: Omit<SamplerOptions, "vocabSize">, salt: number
     ctx.push(t);
     if (step % 6 === 0) {
       const p = s.probs(l, ctx);
-      let sum = 0, nonzero = 0;
-      for (let i = 0; i < p.length; i++) if (p[i]! > 0) { nonzero++; sum += p[i]!; }
-      const top = s.topLogprobs(3, l, ctx).map((x) => `${x.token}:${bits64(x.logprob)}`).join(",");
+      let sum = 0,
+        nonzero = 0;
+      for (let i = 0; i < p.length; i++)
+        if (p[i]! > 0) {
+          nonzero++;
+          sum += p[i]!;
+        }
+      const top = s
+        .topLogprobs(3, l, ctx)
+        .map((x) => `${x.token}:${bits64(x.logprob)}`)
+        .join(",");
       lines.push(`${t} n=${nonzero} p=${bits32(p[t]!)} s=${bits64(sum)} ${top}`);
     } else {
       lines.push(String(t));
     }
   }
   const batch = s.sampleBatch(
-    (() => { const rows = new Float32Array(4 * V); for (let r = 0; r < 4; r++) rows.set(logits(V, salt * 77 + r), r * V); return rows; })(),
+    (() => {
+      const rows = new Float32Array(4 * V);
+      for (let r = 0; r < 4; r++) rows.set(logits(V, salt * 77 + r), r * V);
+      return rows;
+    })(),
     4,
   );
   lines.push(`batch ${Array.from(batch).join(",")}`);
@@ -103,19 +139,44 @@ async function samplerCase(opts: Omit<SamplerOptions, "vocabSize">, salt: number
 
 /** A generation over a small word vocabulary, with stop strings that fire across token boundaries. */
 async function generationCase(): Promise<string> {
-  const words = ["<eos>", " the", " cat", " sat", " on", " a", " mat", ".", "\n", " and", " then", " ran", " é", "\u00a0"];
+  const words = [
+    "<eos>",
+    " the",
+    " cat",
+    " sat",
+    " on",
+    " a",
+    " mat",
+    ".",
+    "\n",
+    " and",
+    " then",
+    " ran",
+    " é",
+    "\u00a0",
+  ];
   const vocab = 600;
   const text = (i: number) => (i < words.length ? words[i]! : ` w${i}`);
   const decode = (ids: number[]) => ids.map(text).join("");
   const s = await createSampler({ vocabSize: vocab, seed: 21, temperature: 0.9, topK: 30, repetitionPenalty: 1.1 });
   const lines: string[] = [];
   for (const stop of [[" mat."], ["sat on", "\n"], [" w5"]]) {
-    const g = s.generation({ decode, stop, prompt: [1, 2], maxNewTokens: 40, minNewTokens: 2, eosTokenId: 0, logprobs: 2 });
+    const g = s.generation({
+      decode,
+      stop,
+      prompt: [1, 2],
+      maxNewTokens: 40,
+      minNewTokens: 2,
+      eosTokenId: 0,
+      logprobs: 2,
+    });
     for (let step = 0; !g.done; step++) {
       const l = logits(vocab, 500 + step);
       for (let w = 1; w < words.length; w++) l[w] = l[w]! + 4; // the words are likely, so the stops can hit
       const r = g.step(l);
-      lines.push(`${r.token} ${JSON.stringify(r.text)} ${bits64(r.logprob)} ${r.topLogprobs?.map((x) => `${x.token}:${bits64(x.logprob)}`).join(",")} ${r.done ? r.finishReason : ""}`);
+      lines.push(
+        `${r.token} ${JSON.stringify(r.text)} ${bits64(r.logprob)} ${r.topLogprobs?.map((x) => `${x.token}:${bits64(x.logprob)}`).join(",")} ${r.done ? r.finishReason : ""}`,
+      );
     }
   }
   return lines.join("\n");
@@ -124,8 +185,15 @@ async function generationCase(): Promise<string> {
 async function beamCase(): Promise<string> {
   const vocab = 5000;
   const b = await createBeamSearch({
-    vocabSize: vocab, numBeams: 4, maxNewTokens: 12, eosTokenId: 3, lengthPenalty: 1.2, numReturnSequences: 3,
-    prompt: [7, 8], repetitionPenalty: 1.3, noRepeatNgramSize: 3,
+    vocabSize: vocab,
+    numBeams: 4,
+    maxNewTokens: 12,
+    eosTokenId: 3,
+    lengthPenalty: 1.2,
+    numReturnSequences: 3,
+    prompt: [7, 8],
+    repetitionPenalty: 1.3,
+    noRepeatNgramSize: 3,
   });
   for (let step = 0; !b.done; step++) {
     const n = b.sequences.length;

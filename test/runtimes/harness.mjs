@@ -23,35 +23,63 @@ export const chromiumPath = () => process.env.CHROMIUM_PATH ?? "/usr/bin/chromiu
  */
 export async function prepare(entry, dir) {
   mkdirSync(dir, { recursive: true });
-  const common = { entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", logLevel: "warning", absWorkingDir: root };
+  const common = {
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    logLevel: "warning",
+    absWorkingDir: root,
+  };
   await build({ ...common, outfile: join(dir, "payload.js"), external: ["node:*"] });
-  await build({ ...common, outfile: join(dir, "payload-workerd.js"), conditions: ["workerd"], external: ["./sampler.wasm", "node:*"] });
+  await build({
+    ...common,
+    outfile: join(dir, "payload-workerd.js"),
+    conditions: ["workerd"],
+    external: ["./sampler.wasm", "node:*"],
+  });
   copyFileSync(join(root, "dist", "sampler.wasm"), join(dir, "sampler.wasm"));
-  writeFileSync(join(dir, "cli.mjs"), `import { main } from "./payload.js";\nconsole.log(JSON.stringify(await main()));\n`);
-  writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>llm-sampler runtime check</title>
+  writeFileSync(
+    join(dir, "cli.mjs"),
+    `import { main } from "./payload.js";\nconsole.log(JSON.stringify(await main()));\n`,
+  );
+  writeFileSync(
+    join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>llm-sampler runtime check</title>
 <script type="module">
 import { main } from "./payload.js";
 main().then((r) => { window.__result = { ok: r }; }, (e) => { window.__result = { error: String(e && e.stack || e) }; });
-</script>\n`);
-  writeFileSync(join(dir, "worker.js"), `import { main } from "./payload-workerd.js";
+</script>\n`,
+  );
+  writeFileSync(
+    join(dir, "worker.js"),
+    `import { main } from "./payload-workerd.js";
 export default {
   async fetch(request) {
     if (new URL(request.url).pathname === "/ready") return new Response("ready");
     try { return Response.json({ ok: await main() }); }
     catch (e) { return Response.json({ error: String(e && e.stack || e) }, { status: 500 }); }
   },
-};\n`);
+};\n`,
+  );
 }
 
 /** Spawns a command and resolves to its stdout; rejects with stderr on a non-zero exit or a time-out. */
 function run(cmd, args, { timeoutMs = 300_000, cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let out = "", err = "";
+    let out = "",
+      err = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => { process.kill(child.pid, "SIGKILL"); reject(new Error(`${cmd} timed out\n${err}`)); }, timeoutMs);
-    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    const timer = setTimeout(() => {
+      process.kill(child.pid, "SIGKILL");
+      reject(new Error(`${cmd} timed out\n${err}`));
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
@@ -70,7 +98,10 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -86,7 +117,10 @@ export async function startProcess(cmd, args, ready, { cwd, timeoutMs = 60_000 }
   for (;;) {
     if (exited) throw new Error(`${cmd} exited before it was ready:\n${log}`);
     if (await ready(log).catch(() => false)) return { child, log: () => log };
-    if (Date.now() > until) { await stopProcess(child); throw new Error(`${cmd} not ready after ${timeoutMs} ms:\n${log}`); }
+    if (Date.now() > until) {
+      await stopProcess(child);
+      throw new Error(`${cmd} not ready after ${timeoutMs} ms:\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -96,15 +130,21 @@ export function stopProcess(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => process.kill(child.pid, "SIGKILL"), 5000);
-    child.once("exit", () => { clearTimeout(kill); resolve(); });
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
     process.kill(child.pid, "SIGTERM");
   });
 }
 
 /** Serves `dir` statically on 127.0.0.1 from a child process (test/runtimes/serve.mjs). */
 export async function startStaticServer(dir, port = 0) {
-  const server = await startProcess(process.execPath, [join(root, "test", "runtimes", "serve.mjs"), dir, String(port)],
-    async (log) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log));
+  const server = await startProcess(
+    process.execPath,
+    [join(root, "test", "runtimes", "serve.mjs"), dir, String(port)],
+    async (log) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log),
+  );
   const url = server.log().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)[1];
   return { ...server, url };
 }
@@ -113,18 +153,27 @@ export async function startStaticServer(dir, port = 0) {
 export async function launchChromium() {
   const { chromium } = await import("playwright-core");
   const path = chromiumPath();
-  if (!existsSync(path)) throw new Error(`Chromium not found at ${path} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!existsSync(path))
+    throw new Error(`Chromium not found at ${path} (apt-get install chromium, or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: path,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
 const runners = {
   node: (dir) => run(process.execPath, [join(dir, "cli.mjs")]).then(lastJsonLine),
-  deno: (dir) => run(bin("deno"), ["run", "--quiet", "--no-prompt", "--allow-read=" + dir, join(dir, "cli.mjs")]).then(lastJsonLine),
+  deno: (dir) =>
+    run(bin("deno"), ["run", "--quiet", "--no-prompt", `--allow-read=${dir}`, join(dir, "cli.mjs")]).then(lastJsonLine),
   bun: (dir) => run(bin("bun"), ["run", join(dir, "cli.mjs")]).then(lastJsonLine),
   async chromium(dir) {
     const server = await startStaticServer(dir);
@@ -147,7 +196,9 @@ const runners = {
   },
   async workerd(dir) {
     const port = await freePort();
-    writeFileSync(join(dir, "workerd.capnp"), `using Workerd = import "/workerd/workerd.capnp";
+    writeFileSync(
+      join(dir, "workerd.capnp"),
+      `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .worker)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
@@ -160,9 +211,11 @@ const worker :Workerd.Worker = (
   ],
   compatibilityDate = "2025-01-01",
 );
-`);
-    const server = await startProcess(bin("workerd"), ["serve", join(dir, "workerd.capnp")],
-      () => fetch(`http://127.0.0.1:${port}/ready`, { method: "HEAD" }).then(() => true));
+`,
+    );
+    const server = await startProcess(bin("workerd"), ["serve", join(dir, "workerd.capnp")], () =>
+      fetch(`http://127.0.0.1:${port}/ready`, { method: "HEAD" }).then(() => true),
+    );
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`);
       const r = await res.json();
