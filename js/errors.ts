@@ -25,7 +25,7 @@ export function typeError(name: string, rule: string, value: unknown): TypeError
   return new TypeError(`${name} must be ${rule}, got ${show(value)}`);
 }
 
-/** A finite number, or a TypeError naming it. */
+/** A number (NaN and the infinities included: callers check ranges), or a TypeError naming it. */
 export function number(name: string, v: unknown): number {
   if (typeof v !== "number") throw typeError(name, "a number", v);
   return v;
