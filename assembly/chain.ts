@@ -251,3 +251,9 @@ export function run(flags: i32): i32 {
   restoreAll();
   return err != 0 ? err : tok;
 }
+
+/** After a trap inside run() (none is known): the caller's logits restored and the counts zero again. */
+export function recover(): void {
+  restoreAll();
+  memory.fill(ptr(F_COUNTS), 0, (<usize>vpad) << 2);
+}

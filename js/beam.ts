@@ -8,7 +8,18 @@
 // Ties rank by lower beam index, then lower token id.
 import { ContextLists } from "./context.js";
 import { createEngine } from "./engine.js";
-import { integer, number, rangeError, show, tokenId, typeError } from "./errors.js";
+import {
+  eosIds,
+  FLOAT_LIMIT,
+  FLOAT_TINY,
+  inRange,
+  integer,
+  number,
+  ownOptions,
+  rangeError,
+  tokenIds,
+  typeError,
+} from "./errors.js";
 import {
   ERR_ALL_REMOVED,
   ERR_INVALID_LOGIT,
@@ -205,9 +216,15 @@ class BeamSearchImpl implements BeamSearch {
       const run = this.scores[r]!,
         { logZ: lz, ids, vals } = rowCands[r]!;
       this.transforms(this.sequences[r]!, generated, r * stride, lz);
+      const before = cands.length;
       for (const [t, lp] of this.touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
       for (let i = 0; i < ids.length; i++) {
         if (!this.touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
+      }
+      if (cands.length === before) {
+        throw new RangeError(
+          `logits row ${r}: every token was removed (all -Infinity, banned or masked); nothing to score`,
+        );
       }
     }
     cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
@@ -283,7 +300,7 @@ class BeamSearchImpl implements BeamSearch {
     }
     if (this.ngram > 0) {
       const bans = this.views.bans;
-      const n = this.lists.ngramBans(seq, this.ngram, bans, 0);
+      const n = this.lists.ngramBans(seq, seq.length, this.ngram, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
     if (this.badWords.length > 0) {
@@ -296,9 +313,8 @@ class BeamSearchImpl implements BeamSearch {
   }
 }
 
-export async function createBeamSearch(o: BeamSearchOptions): Promise<BeamSearch> {
-  if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown beam search option ${show(k)}`);
+export async function createBeamSearch(options: BeamSearchOptions): Promise<BeamSearch> {
+  const o = ownOptions("options", options, KNOWN, "beam search option") as unknown as BeamSearchOptions;
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
   const V = integer("vocabSize", o.vocabSize, 1, 1 << 20);
   const numBeams = integer("numBeams", o.numBeams, 1, 256);
@@ -311,18 +327,15 @@ export async function createBeamSearch(o: BeamSearchOptions): Promise<BeamSearch
   const es = o.earlyStopping ?? false;
   if (es !== true && es !== false && es !== "never")
     throw typeError("earlyStopping", 'true, false or "never"', o.earlyStopping);
-  const eosList = o.eosTokenId === undefined ? [] : Array.isArray(o.eosTokenId) ? o.eosTokenId : [o.eosTokenId];
-  const eos = eosList.map((t, i) => tokenId(Array.isArray(o.eosTokenId) ? `eosTokenId[${i}]` : "eosTokenId", t, V));
-  const repetition = o.repetitionPenalty === undefined ? 1 : number("repetitionPenalty", o.repetitionPenalty);
-  if (!(repetition > 0 && Number.isFinite(repetition)))
-    throw rangeError("repetitionPenalty", "in (0, Infinity)", o.repetitionPenalty);
+  const eos = eosIds(o.eosTokenId, V);
+  const repetition = inRange("repetitionPenalty", o.repetitionPenalty, 1, FLOAT_TINY, FLOAT_LIMIT, false, false);
   const ngram =
     o.noRepeatNgramSize === undefined
       ? 0
       : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER);
   const bias = checkLogitBias(o.logitBias, V);
   const badWords = checkBadWords(o.badWordsIds, V);
-  const prompt = Array.from(o.prompt ?? [], (t, i) => tokenId(`prompt[${i}]`, t, V));
+  const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);
   const ex = await createEngine(V, numBeams);
   return new BeamSearchImpl(ex, {
     vocabSize: V,

@@ -2,7 +2,7 @@
 // Hugging Face `generation_config.json` object, turned into this library's options. What a dialect
 // rejects is rejected here too, with an error that names the parameter (in that dialect's spelling).
 import type { BeamSearchOptions } from "./beam.js";
-import { inRange, integer, number, rangeError, show, typeError } from "./errors.js";
+import { FLOAT_LIMIT, FLOAT_TINY, inRange, integer, number, rangeError, show, typeError } from "./errors.js";
 import type { GenerationOptions } from "./generation.js";
 import type { SamplerOptions } from "./options.js";
 
@@ -83,7 +83,9 @@ function inClosed(name: string, v: unknown, lo: number, hi: number): number {
 
 /** OpenAI request parameters (null = the default) to sampler and generation options. */
 export function fromOpenAI(params: OpenAIParams): FromOpenAIResult {
-  if (typeof params !== "object" || params === null) throw typeError("params", "an object", params);
+  if (typeof params !== "object" || params === null || Array.isArray(params)) {
+    throw typeError("params", "an object", params);
+  }
   for (const k of Object.keys(params)) {
     if (!OPENAI_SAMPLING.has(k) && !OPENAI_OTHER.has(k)) throw new TypeError(`unknown OpenAI parameter ${show(k)}`);
   }
@@ -168,19 +170,21 @@ export interface GenerationConfig {
   num_return_sequences?: number;
   max_new_tokens?: number | null;
   max_length?: number;
+  min_length?: number;
   min_new_tokens?: number | null;
   eos_token_id?: number | number[] | null;
   [other: string]: unknown;
 }
 
-export interface FromGenerationConfigResult {
-  /** "greedy" and "sample" use createSampler; "beam" uses createBeamSearch. */
-  mode: "greedy" | "sample" | "beam";
-  sampler?: Omit<SamplerOptions, "vocabSize">;
-  generation?: GenerationOptions;
-  beamSearch?: Omit<BeamSearchOptions, "vocabSize">;
-  numReturnSequences: number;
-}
+/** "greedy" and "sample" use createSampler and a generation; "beam" uses createBeamSearch. */
+export type FromGenerationConfigResult =
+  | {
+      mode: "greedy" | "sample";
+      sampler: Omit<SamplerOptions, "vocabSize">;
+      generation: GenerationOptions;
+      numReturnSequences: number;
+    }
+  | { mode: "beam"; beamSearch: Omit<BeamSearchOptions, "vocabSize">; numReturnSequences: number };
 
 /**
  * A Hugging Face generation_config.json object to this library's options, with Hugging Face's defaults
@@ -193,6 +197,7 @@ export function fromGenerationConfig(
 ): FromGenerationConfigResult {
   if (typeof config !== "object" || config === null || Array.isArray(config))
     throw typeError("config", "an object", config);
+  if (typeof opts !== "object" || opts === null) throw typeError("opts", "an object ({ promptLength })", opts);
   const c = Object.fromEntries(
     Object.entries(config).filter(([, v]) => v !== null && v !== undefined),
   ) as GenerationConfig;
@@ -224,10 +229,15 @@ export function fromGenerationConfig(
     const pl = integer("promptLength", opts.promptLength, 0, Number.MAX_SAFE_INTEGER);
     maxNew = Math.max(1, ml - pl);
   }
-  const minNew =
-    c.min_new_tokens === undefined
-      ? undefined
-      : integer("min_new_tokens", c.min_new_tokens, 0, Number.MAX_SAFE_INTEGER);
+  // Python: min_new_tokens overrides min_length (which counts the prompt); EOS is blocked until then. Above
+  // max_new_tokens it warns and generates max_new_tokens with EOS blocked: the same as clamping.
+  let minNew: number | undefined;
+  if (c.min_new_tokens !== undefined) minNew = integer("min_new_tokens", c.min_new_tokens, 0, Number.MAX_SAFE_INTEGER);
+  else if (c.min_length !== undefined && integer("min_length", c.min_length, 0, Number.MAX_SAFE_INTEGER) > 0) {
+    if (opts.promptLength === undefined) throw new TypeError("min_length counts the prompt: pass { promptLength }");
+    minNew = Math.max(0, c.min_length - integer("promptLength", opts.promptLength, 0, Number.MAX_SAFE_INTEGER));
+  }
+  if (minNew !== undefined && maxNew !== undefined && minNew > maxNew) minNew = maxNew;
   const eos =
     c.eos_token_id === undefined
       ? undefined
@@ -239,7 +249,9 @@ export function fromGenerationConfig(
   const processors: Pick<SamplerOptions, "repetitionPenalty" | "noRepeatNgramSize" | "badWordsIds"> = {};
   if (c.repetition_penalty !== undefined) {
     const r = number("repetition_penalty", c.repetition_penalty);
-    if (!(r > 0)) throw rangeError("repetition_penalty", "a strictly positive float", c.repetition_penalty);
+    if (!(r >= FLOAT_TINY && r <= FLOAT_LIMIT)) {
+      throw rangeError("repetition_penalty", `a strictly positive float in [${FLOAT_TINY}, ${FLOAT_LIMIT}]`, r);
+    }
     processors.repetitionPenalty = r;
   }
   if (c.no_repeat_ngram_size !== undefined)
@@ -248,9 +260,11 @@ export function fromGenerationConfig(
     if (!Array.isArray(c.bad_words_ids) || c.bad_words_ids.some((w) => !Array.isArray(w) || w.length === 0)) {
       throw typeError("bad_words_ids", "a list of non-empty lists of token ids", c.bad_words_ids);
     }
-    processors.badWordsIds = c.bad_words_ids.map((w, i) =>
-      w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, Number.MAX_SAFE_INTEGER)),
-    );
+    const eosList = eos === undefined ? [] : Array.isArray(eos) ? eos : [eos];
+    // Python drops the entries that are exactly one EOS id (NoBadWordsLogitsProcessor)
+    processors.badWordsIds = c.bad_words_ids
+      .map((w, i) => w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, Number.MAX_SAFE_INTEGER)))
+      .filter((w) => !(w.length === 1 && eosList.includes(w[0]!)));
   }
 
   if (numBeams > 1) {
@@ -261,7 +275,11 @@ export function fromGenerationConfig(
       numReturnSequences: numReturn,
       ...processors,
     };
-    if (c.length_penalty !== undefined) beamSearch.lengthPenalty = number("length_penalty", c.length_penalty);
+    if (c.length_penalty !== undefined) {
+      const lp = number("length_penalty", c.length_penalty);
+      if (!Number.isFinite(lp)) throw rangeError("length_penalty", "a finite float", lp);
+      beamSearch.lengthPenalty = lp;
+    }
     if (minNew !== undefined) beamSearch.minNewTokens = minNew;
     if (eos !== undefined) beamSearch.eosTokenId = eos;
     return { mode: "beam", beamSearch, numReturnSequences: numReturn };

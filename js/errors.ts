@@ -73,3 +73,56 @@ export function plainObject(name: string, v: unknown, keys: string[]): Record<st
   for (const k of Object.keys(v)) if (!keys.includes(k)) throw new TypeError(`unknown option ${name}.${k}`);
   return v as Record<string, unknown>;
 }
+
+/** The length of an array-like, read once: an integer in [0, 2^32). */
+export function arrayLength(name: string, v: unknown): number {
+  if (typeof v !== "object" || v === null) throw typeError(name, "an array of token ids", v);
+  const n = (v as { length?: unknown }).length;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n >= 2 ** 32) {
+    throw rangeError(`${name}.length`, "an integer in [0, 2^32)", n);
+  }
+  return n;
+}
+
+/**
+ * A copy of an array-like of token ids, each element read once and validated (holes, non-numbers and
+ * out-of-range ids are errors naming the index).
+ */
+export function tokenIds(name: string, v: unknown, vocab: number): number[] {
+  const n = arrayLength(name, v);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = tokenId(`${name}[${i}]`, (v as ArrayLike<unknown>)[i], vocab);
+  return out;
+}
+
+/**
+ * An options object's own enumerable properties, each read once (getters included; the prototype is
+ * ignored), with an error for a key not in `known`.
+ */
+export function ownOptions(
+  name: string,
+  v: unknown,
+  known: ReadonlySet<string>,
+  what = "option",
+): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (!known.has(k)) throw new TypeError(`unknown ${what} ${show(k)}`);
+    out[k] = (v as Record<string, unknown>)[k];
+  }
+  return out;
+}
+
+/**
+ * Bound on option magnitudes that scale or shift logits (penalties, biases, 1 / temperature): a logit of
+ * magnitude up to 1e8 so changed stays a finite float32, so a call never fails on logits it was given.
+ */
+export const FLOAT_LIMIT = 1e30;
+export const FLOAT_TINY = 1e-30;
+
+/** eosTokenId: one id or an array-like of ids, each read once. */
+export function eosIds(v: unknown, vocab: number): number[] {
+  if (v === undefined) return [];
+  return typeof v === "object" && v !== null ? tokenIds("eosTokenId", v, vocab) : [tokenId("eosTokenId", v, vocab)];
+}

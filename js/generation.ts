@@ -2,15 +2,17 @@
 // strings matched on decoded text across token boundaries) and streaming text.
 //
 // Text flows in three holds, each released as soon as it can no longer matter:
-//   1. tokens that could still begin a token-id stop sequence are not decoded yet;
-//   2. the incremental decoder holds a tail that is not a complete character yet (byte-level tokenizers
-//      emit half characters);
-//   3. decoded text that could still begin a stop string is not emitted yet.
+//   1. tokens that could still begin a token-id stop sequence are not decoded yet (an automaton over ids);
+//   2. the detokenizer holds the text that the next token could still change (js/detokenizer.ts);
+//   3. decoded text that could still begin a stop string is not emitted yet (an automaton over characters).
+// step() is a transaction: everything it changes is saved first and put back if anything throws.
 import type { ContextLists } from "./context.js";
-import { integer, rangeError, show, tokenId, typeError } from "./errors.js";
+import { Detokenizer } from "./detokenizer.js";
+import { eosIds, integer, ownOptions, rangeError, show, tokenIds, typeError } from "./errors.js";
 import { History } from "./history.js";
 import type { Resolved } from "./options.js";
 import type { SamplerImpl, TopLogprob } from "./sampler.js";
+import { codeUnits, StopMatcher } from "./stops.js";
 
 export interface GenerationOptions {
   /** Token ids before the generation; the penalties, n-gram bans and bad words see them. */
@@ -67,62 +69,9 @@ const KNOWN = new Set([
   "logprobs",
 ]);
 
-/**
- * Detokenizes a growing token list without decoding all of it each time: a short window of tokens
- * already emitted gives the context (some tokenizers decode a token differently after another), and a
- * tail that decodes to nothing new or to U+FFFD is an incomplete character, held until it completes.
- */
-export class IncrementalDecoder {
-  private window: number[] = [];
-  private read = 0;
-
-  constructor(private readonly decode: (tokens: number[]) => string) {}
-
-  push(t: number): string {
-    this.window.push(t);
-    const before = this.read > 0 ? this.decode(this.window.slice(0, this.read)) : "";
-    const all = this.decode(this.window);
-    if (all.length <= before.length || all.endsWith("\uFFFD")) return "";
-    const out = all.slice(before.length);
-    this.window = this.window.slice(this.read);
-    this.read = this.window.length;
-    return out;
-  }
-
-  /** Whatever is still held, at the end of the sequence (an incomplete character decodes as it may). */
-  flush(): string {
-    const before = this.read > 0 ? this.decode(this.window.slice(0, this.read)) : "";
-    const all = this.decode(this.window);
-    this.window = [];
-    this.read = 0;
-    return all.length > before.length ? all.slice(before.length) : "";
-  }
-}
-
-/** The occurrence of any stop string that ends first in `text` (then the one starting first), or null. */
-export function findStop(text: string, stops: readonly string[]): { start: number; end: number } | null {
-  let best: { start: number; end: number } | null = null;
-  for (const s of stops) {
-    const i = text.indexOf(s);
-    if (i < 0) continue;
-    const end = i + s.length;
-    if (!best || end < best.end || (end === best.end && i < best.start)) best = { start: i, end };
-  }
-  return best;
-}
-
-/** Length of the longest suffix of `text` that is a proper prefix of some stop string. */
-export function heldLength(text: string, stops: readonly string[]): number {
-  let h = 0;
-  for (const s of stops) {
-    for (let k = Math.min(s.length - 1, text.length); k > h; k--) {
-      if (text.endsWith(s.slice(0, k))) {
-        h = k;
-        break;
-      }
-    }
-  }
-  return h;
+function flag(name: string, v: unknown): boolean {
+  if (v !== undefined && typeof v !== "boolean") throw typeError(name, "a boolean", v);
+  return v === true;
 }
 
 export class GenerationImpl implements Generation {
@@ -132,176 +81,237 @@ export class GenerationImpl implements Generation {
   finishReason: FinishReason = null;
 
   private readonly history: History;
-  private readonly promptLength: number;
   private readonly maxNew: number;
   private readonly minNew: number;
   private readonly eos: number[];
   private readonly ignoreEos: boolean;
-  private readonly stopStrings: string[];
-  private readonly stopSeqs: number[][];
+  private readonly strings: StopMatcher;
+  private readonly seqs: StopMatcher;
   private readonly includeStop: boolean;
-  private readonly decoder: IncrementalDecoder | null;
+  private readonly detok: Detokenizer | null;
   private readonly nTop: number;
-  private readonly wantTop: boolean;
-  private committed = 0; // generated tokens handed to the decoder (or dropped: an ending EOS, a stop sequence)
+  /** Generated tokens handed to the detokenizer (or dropped: an ending EOS, a stop sequence). */
+  private committed = 0;
   /** Mirostat's running mu for this sequence (NaN without mirostat). */
   private mirostatMu: number;
-  private buffer = ""; // decoded text not emitted yet
+  /** Decoded text not emitted yet: it may begin a stop string. */
+  private held = "";
+  private stringState = 0;
+  private seqState = 0;
+  /** Set while step() runs: decode must not re-enter. */
+  private busy = false;
 
   constructor(
     private readonly sampler: SamplerImpl,
     private readonly lists: ContextLists,
     r: Resolved,
-    o: GenerationOptions,
+    options: GenerationOptions,
   ) {
     const V = r.vocabSize;
-    this.mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
-    if (typeof o !== "object" || o === null) throw typeError("options", "an object", o);
-    for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown generation option ${show(k)}`);
-    const prompt = o.prompt ?? [];
-    lists.validate(prompt, "prompt");
+    const o = ownOptions("options", options, KNOWN, "generation option");
+    const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);
     this.maxNew =
       o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
     this.minNew =
       o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, Number.MAX_SAFE_INTEGER);
     if (this.minNew > this.maxNew) throw rangeError("minNewTokens", `<= maxNewTokens (${this.maxNew})`, this.minNew);
-    const eos = o.eosTokenId === undefined ? [] : Array.isArray(o.eosTokenId) ? o.eosTokenId : [o.eosTokenId];
-    this.eos = eos.map((t, i) => tokenId(Array.isArray(o.eosTokenId) ? `eosTokenId[${i}]` : "eosTokenId", t, V));
-    if (o.ignoreEos !== undefined && typeof o.ignoreEos !== "boolean")
-      throw typeError("ignoreEos", "a boolean", o.ignoreEos);
-    this.ignoreEos = o.ignoreEos ?? false;
-    if (o.includeStopInOutput !== undefined && typeof o.includeStopInOutput !== "boolean") {
-      throw typeError("includeStopInOutput", "a boolean", o.includeStopInOutput);
-    }
-    this.includeStop = o.includeStopInOutput ?? false;
-    const stop = o.stop ?? [];
-    if (!Array.isArray(stop)) throw typeError("stop", "an array of strings and token-id arrays", stop);
-    this.stopStrings = [];
-    this.stopSeqs = [];
-    stop.forEach((s: unknown, i) => {
-      if (typeof s === "string") {
-        if (s.length === 0) throw rangeError(`stop[${i}]`, "a non-empty string", s);
-        this.stopStrings.push(s);
-      } else if (Array.isArray(s)) {
-        if (s.length === 0) throw rangeError(`stop[${i}]`, "a non-empty array of token ids", s);
-        this.stopSeqs.push(s.map((t: unknown, j) => tokenId(`stop[${i}][${j}]`, t, V)));
-      } else {
-        throw typeError(`stop[${i}]`, "a string or an array of token ids", s);
+    this.eos = eosIds(o.eosTokenId, V);
+    this.ignoreEos = flag("ignoreEos", o.ignoreEos);
+    this.includeStop = flag("includeStopInOutput", o.includeStopInOutput);
+    const strings: number[][] = [];
+    const seqs: number[][] = [];
+    if (o.stop !== undefined) {
+      if (!Array.isArray(o.stop)) throw typeError("stop", "an array of strings and token-id arrays", o.stop);
+      const stop = o.stop as unknown[];
+      const n = stop.length;
+      for (let i = 0; i < n; i++) {
+        const s = stop[i];
+        if (typeof s === "string") {
+          if (s.length === 0) throw rangeError(`stop[${i}]`, "a non-empty string", s);
+          strings.push(codeUnits(s));
+        } else if (typeof s === "object" && s !== null) {
+          const ids = tokenIds(`stop[${i}]`, s, V);
+          if (ids.length === 0) throw rangeError(`stop[${i}]`, "a non-empty array of token ids", s);
+          seqs.push(ids);
+        } else {
+          throw typeError(`stop[${i}]`, "a string or an array of token ids", s);
+        }
       }
-    });
-    if (o.decode !== undefined && typeof o.decode !== "function") throw typeError("decode", "a function", o.decode);
-    if (this.stopStrings.length > 0 && o.decode === undefined) {
-      throw new TypeError(`decode is required when stop has strings (stop: ${show(stop)})`);
     }
-    this.decoder = o.decode ? new IncrementalDecoder(o.decode) : null;
+    if (o.decode !== undefined && typeof o.decode !== "function") throw typeError("decode", "a function", o.decode);
+    if (strings.length > 0 && o.decode === undefined) {
+      throw new TypeError(`decode is required when stop has strings (stop: ${show(o.stop)})`);
+    }
+    this.strings = new StopMatcher(strings);
+    this.seqs = new StopMatcher(seqs);
+    this.detok = o.decode ? new Detokenizer(o.decode as (tokens: number[]) => string) : null;
     this.nTop = o.logprobs === undefined ? 0 : integer("logprobs", o.logprobs, 0, V);
-    this.wantTop = this.nTop > 0;
-    this.promptLength = prompt.length;
+    this.mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
     this.history = new History(r, prompt.length + Math.min(this.maxNew, 1024));
-    for (let i = 0; i < prompt.length; i++) this.history.push(prompt[i]!);
+    for (const t of prompt) this.history.push(t);
   }
 
   step(logits?: Float32Array): StepResult {
+    if (this.busy) throw new Error("step() was called from inside this generation's decode; decode must not step");
+    this.sampler.guard();
     if (this.done)
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     const count = this.tokens.length;
     const suppress = !this.ignoreEos && count < this.minNew ? this.eos : NONE;
-    // Everything that can fail happens in here, before any state of the generation changes.
-    this.sampler.loadWith(logits, (v) => this.history.write(v, this.lists, suppress));
-    const d = this.sampler.drawWith(this.mirostatMu, this.nTop, true);
-    const token = d.token;
-    this.mirostatMu = d.mu;
-    this.history.push(token);
+    const streams = this.sampler.saveStreams();
+    const saved = this.save();
+    this.busy = true;
+    this.sampler.busy = true;
+    try {
+      this.sampler.loadWith(logits, (v) => this.history.write(v, this.lists, suppress));
+      const d = this.sampler.drawWith(this.mirostatMu, this.nTop, true);
+      const before = this.text.length;
+      this.advance(d.token);
+      // nothing below can throw: the step is committed
+      this.history.push(d.token);
+      this.mirostatMu = d.mu;
+      const result: StepResult = {
+        token: d.token,
+        text: this.text.slice(before),
+        done: this.done,
+        finishReason: this.finishReason,
+        logprob: d.logprob,
+      };
+      if (this.nTop > 0) result.topLogprobs = d.top;
+      return result;
+    } catch (e) {
+      this.restore(saved);
+      this.sampler.restoreStreams(streams);
+      throw e;
+    } finally {
+      this.busy = false;
+      this.sampler.busy = false;
+    }
+  }
+
+  private save(): unknown[] {
+    return [
+      this.tokens.length,
+      this.text,
+      this.done,
+      this.finishReason,
+      this.committed,
+      this.held,
+      this.stringState,
+      this.seqState,
+      this.detok?.save(),
+    ];
+  }
+
+  private restore(s: unknown[]): void {
+    this.tokens.length = s[0] as number;
+    [, this.text, this.done, this.finishReason, this.committed, this.held, this.stringState, this.seqState] = s as [
+      number,
+      string,
+      boolean,
+      FinishReason,
+      number,
+      string,
+      number,
+      number,
+    ];
+    this.detok?.restore(s[8]);
+  }
+
+  /** Appends the token and moves the text along: EOS, stop sequences, stop strings, length. */
+  private advance(token: number): void {
     this.tokens.push(token);
-    const before = this.text.length;
     const n = this.tokens.length;
     const canStop = n >= this.minNew;
     if (!this.ignoreEos && this.eos.includes(token)) {
       this.commit(n - 1);
       this.committed = n; // the EOS itself is not text
       this.finish("eos");
-    } else {
-      const seq = canStop ? this.stopSeqs.find((s) => this.history.endsWith(s, this.promptLength)) : undefined;
-      if (seq) {
-        this.commit(n - seq.length);
-        if (this.includeStop) this.commit(n);
-        this.committed = n;
-        this.finish("stop");
-      } else {
-        this.commit(n - this.heldTokens());
-        this.release(canStop);
-        if (!this.done && n >= this.maxNew) this.finish("length");
-      }
+      return;
     }
-    const result: StepResult = {
-      token,
-      text: this.text.slice(before),
-      done: this.done,
-      finishReason: this.finishReason,
-      logprob: d.logprob,
-    };
-    if (this.wantTop) result.topLogprobs = d.top;
-    return result;
+    if (!this.seqs.empty) this.seqState = this.seqs.next(this.seqState, token);
+    const m = canStop ? this.seqs.match(this.seqState) : 0;
+    if (m > 0) {
+      this.commit(this.includeStop ? n : n - m);
+      this.committed = n;
+      this.finish("stop");
+      return;
+    }
+    this.commit(n - this.seqs.heldBack(this.seqState));
+    // A stop string may already show in text the detokenizer still holds: end now, not a token later (the
+    // flush in finish() decodes that text for good and cuts at the stop).
+    if (!this.done && canStop && this.detok && this.stopAhead(this.detok.pending())) this.finish("stop");
+    if (n >= this.maxNew) this.finish("length");
   }
 
-  /** Hands generated tokens up to `upTo` to the decoder; their text joins the buffer. */
+  /** Hands generated tokens up to `upTo` to the detokenizer; their released text goes to emit(). */
   private commit(upTo: number): void {
-    for (; this.committed < upTo; this.committed++) {
-      if (this.decoder) this.buffer += this.decoder.push(this.tokens[this.committed]!);
+    for (; this.committed < upTo && !this.done; this.committed++) {
+      if (this.detok) this.emit(this.detok.push(this.tokens[this.committed]!), false);
     }
   }
 
-  /** How many trailing generated tokens are a proper prefix of some stop sequence. */
-  private heldTokens(): number {
-    let h = 0;
-    const n = this.tokens.length;
-    for (const s of this.stopSeqs) {
-      for (let k = Math.min(s.length - 1, n - this.committed); k > h; k--) {
-        let j = 0;
-        while (j < k && this.tokens[n - k + j] === s[j]) j++;
-        if (j === k) {
-          h = k;
-          break;
+  /**
+   * Matches stop strings over new text and emits what can no longer begin one. Among stop matches that
+   * complete in this text the one that starts earliest wins; `final`: nothing is held back.
+   */
+  private emit(fresh: string, final: boolean): void {
+    if (this.done || fresh.length === 0) {
+      if (final && !this.done) this.release(this.held.length);
+      return;
+    }
+    const buf = this.held + fresh;
+    const canStop = this.tokens.length >= this.minNew;
+    let state = this.stringState,
+      cut = -1,
+      cutEnd = 0;
+    if (!this.strings.empty) {
+      for (let i = this.held.length; i < buf.length; i++) {
+        state = this.strings.next(state, buf.charCodeAt(i));
+        const len = canStop ? this.strings.match(state) : 0;
+        if (len > 0 && (cut < 0 || i + 1 - len < cut)) {
+          cut = i + 1 - len;
+          cutEnd = i + 1;
         }
       }
     }
-    return h;
-  }
-
-  /** Emits buffered text, up to a stop string (which ends the sequence) or a possible stop-string prefix. */
-  private release(canStop: boolean): void {
-    if (this.stopStrings.length === 0) {
-      this.text += this.buffer;
-      this.buffer = "";
-      return;
-    }
-    const m = canStop ? findStop(this.buffer, this.stopStrings) : null;
-    if (m) {
-      this.text += this.buffer.slice(0, this.includeStop ? m.end : m.start);
-      this.buffer = "";
+    this.stringState = state;
+    this.held = buf;
+    if (cut >= 0) {
+      this.release(this.includeStop ? cutEnd : cut);
+      this.held = "";
       this.done = true;
       this.finishReason = "stop";
       return;
     }
-    const keep = heldLength(this.buffer, this.stopStrings);
-    this.text += this.buffer.slice(0, this.buffer.length - keep);
-    this.buffer = this.buffer.slice(this.buffer.length - keep);
+    this.release(final ? buf.length : buf.length - this.strings.heldBack(state));
+  }
+
+  /** Whether a stop string completes in `ahead`, text that follows everything fed so far. */
+  private stopAhead(ahead: string): boolean {
+    if (this.strings.empty) return false;
+    let state = this.stringState;
+    for (let i = 0; i < ahead.length; i++) {
+      state = this.strings.next(state, ahead.charCodeAt(i));
+      if (this.strings.match(state) > 0) return true;
+    }
+    return false;
+  }
+
+  /** Emits the first `k` held characters. */
+  private release(k: number): void {
+    this.text += this.held.slice(0, k);
+    this.held = this.held.slice(k);
   }
 
   /** Ends the sequence: everything still held is decoded and emitted, up to a stop string if one appears. */
   private finish(reason: Exclude<FinishReason, null>): void {
     this.commit(this.tokens.length);
-    if (this.decoder) this.buffer += this.decoder.flush();
+    if (this.done) return; // a stop string in the committed text ended it
+    this.emit(this.detok ? this.detok.flush() : "", true);
+    if (this.done) return;
     this.finishReason = reason;
     this.done = true;
-    const m = this.tokens.length >= this.minNew ? findStop(this.buffer, this.stopStrings) : null;
-    if (m) {
-      this.text += this.buffer.slice(0, this.includeStop ? m.end : m.start);
-      this.finishReason = "stop";
-    } else {
-      this.text += this.buffer;
-    }
-    this.buffer = "";
   }
 }
 

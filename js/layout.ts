@@ -34,6 +34,7 @@ export interface EngineExports {
   setRngState(state: bigint): void;
   xtcState(): bigint;
   setXtcState(state: bigint): void;
+  recover(): void;
   beamRow(row: number, k: number): number;
   powF64(x: number, y: number): number;
   baselineMax(n: number): number;

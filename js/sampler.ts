@@ -71,6 +71,8 @@ export class SamplerImpl implements Sampler {
   private readonly views: Views;
   private readonly lists: ContextLists;
   private mu: number;
+  /** Set while a generation's step runs (its decode must not use the sampler). */
+  busy = false;
 
   constructor(
     private readonly ex: EngineExports,
@@ -86,6 +88,33 @@ export class SamplerImpl implements Sampler {
 
   get mirostatMu(): number {
     return this.mu;
+  }
+
+  /** Throws if a generation's step is running: its decode called back into the sampler. */
+  guard(): void {
+    if (this.busy) {
+      throw new Error("the sampler was called from inside a generation's decode; decode must not use the sampler");
+    }
+  }
+
+  /** The random streams (the draw's and XTC's), to put back when a call fails after drawing. */
+  saveStreams(): [bigint, bigint] {
+    return [this.ex.rngState(), this.ex.xtcState()];
+  }
+
+  restoreStreams(s: [bigint, bigint]): void {
+    this.ex.setRngState(s[0]);
+    this.ex.setXtcState(s[1]);
+  }
+
+  /** Runs the chain; a wasm trap (none is known) leaves no patched logit or count behind. */
+  private run(flags: number): number {
+    try {
+      return this.ex.run(flags);
+    } catch (e) {
+      this.ex.recover();
+      throw e;
+    }
   }
 
   /** Runs a draw from the sampler's own mu (sample, sampleBatch), which the drawn token then updates. */
@@ -108,7 +137,7 @@ export class SamplerImpl implements Sampler {
     v.params[P_TOP_N] = Math.max(1, Math.min(nTop, this.vocabSize));
     const detailed = logprob || m !== null;
     const flags = FLAG_SAMPLE | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
-    const token = this.check(this.ex.run(flags), name);
+    const token = this.check(this.run(flags), name);
     const lp = detailed ? v.result[R_LOGPROB]! : NaN;
     return { token, logprob: lp, top: nTop > 0 ? this.readTop() : [], mu: m ? nextMu(m, mu, lp) : NaN };
   }
@@ -128,55 +157,56 @@ export class SamplerImpl implements Sampler {
   }
 
   sample(logits?: Float32Array, context?: ArrayLike<number>): number {
+    this.guard();
     this.load(logits, context);
     return this.draw();
   }
 
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
+    this.guard();
     this.load(logits, context);
-    this.check(this.ex.run(FLAG_PROBS));
+    this.check(this.run(FLAG_PROBS));
     return this.views.fresh().exp.slice();
   }
 
   topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[] {
+    this.guard();
     integer("n", n, 0, Number.MAX_SAFE_INTEGER);
     this.load(logits, context);
     if (n === 0) return [];
     const v = this.views.fresh();
     v.params[P_TOP_N] = Math.min(n, this.vocabSize);
-    this.check(this.ex.run(FLAG_TOP));
+    this.check(this.run(FLAG_TOP));
     return this.readTop();
   }
 
   generation(options: GenerationOptions = {}): Generation {
+    this.guard();
     return new GenerationImpl(this, this.lists, this.opts, options);
   }
 
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
+    this.guard();
     const v = this.vocabSize;
     integer("batch", batch, 0, Number.MAX_SAFE_INTEGER);
     if (!(rows instanceof Float32Array)) throw typeError("rows", "a Float32Array", rows);
     if (rows.length !== batch * v) throw rangeError("rows.length", `batch * vocabSize (${batch * v})`, rows.length);
-    if (contexts !== undefined) {
-      if (!Array.isArray(contexts) || contexts.length !== batch) {
-        throw typeError("contexts", `an array of ${batch} contexts`, contexts);
-      }
-      contexts.forEach((c, i) => this.lists.validate(c, `contexts[${i}]`));
+    if (contexts !== undefined && (!Array.isArray(contexts) || contexts.length !== batch)) {
+      throw typeError("contexts", `an array of ${batch} contexts`, contexts);
     }
+    const list = contexts === undefined ? undefined : contexts.slice(); // each context read once, below
     const out = new Int32Array(batch);
-    const state = this.ex.rngState(),
-      xtcState = this.ex.xtcState(),
+    const streams = this.saveStreams(),
       mu = this.mu;
-    const dst = this.views.fresh().logits;
     try {
       for (let b = 0; b < batch; b++) {
-        dst.set(rows.subarray(b * v, (b + 1) * v));
-        this.lists.write(contexts?.[b], this.opts, this.views);
+        // the context first (it validates while it copies), then the row
+        this.lists.write(list?.[b], this.opts, this.views.fresh(), `contexts[${b}]`);
+        this.views.fresh().logits.set(rows.subarray(b * v, (b + 1) * v));
         out[b] = this.draw(`rows[${b}]`);
       }
     } catch (e) {
-      this.ex.setRngState(state); // a failed batch draws nothing
-      this.ex.setXtcState(xtcState);
+      this.restoreStreams(streams); // a failed batch draws nothing
       this.mu = mu;
       throw e;
     }
@@ -185,11 +215,13 @@ export class SamplerImpl implements Sampler {
 
   /** Restarts the random streams (and mirostat's mu, as llama.cpp's reset does). */
   reseed(seed: number): void {
+    this.guard();
     this.ex.seedRandom(checkSeed("seed", seed));
     if (this.opts.mirostat) this.mu = 2 * this.opts.mirostat.tau;
   }
 
   setAllowedTokens(mask: Uint32Array | null): void {
+    this.guard();
     const m = checkMask(mask, this.vocabSize, "mask");
     if (m !== null && !this.opts.order.includes("allowedTokens")) {
       throw new RangeError('setAllowedTokens needs "allowedTokens" in the order option');

@@ -2,7 +2,19 @@
 // "hf" and "llama.cpp" orders, validation and the engine's parameter slots are all derived. A new
 // transform is one entry here and its function in assembly/transforms.ts.
 import { resolveDry, type DryOptions, type DryResolved } from "./dry.js";
-import { inRange, integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
+import {
+  FLOAT_LIMIT,
+  FLOAT_TINY,
+  inRange,
+  integer,
+  number,
+  plainObject,
+  rangeError,
+  show,
+  tokenId,
+  tokenIds,
+  typeError,
+} from "./errors.js";
 import {
   OP_ALLOWED,
   OP_BAD_WORDS,
@@ -186,11 +198,9 @@ function ranged(name: string, dflt: number, lo: number, hi: number, loOpen: bool
   return (o: Readonly<Record<string, unknown>>) => ({ [name]: inRange(name, o[name], dflt, lo, hi, loOpen, hiOpen) });
 }
 
-function finite(name: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  const x = number(name, v);
-  if (!Number.isFinite(x)) throw rangeError(name, "a finite number", v);
-  return x;
+/** A number of magnitude at most FLOAT_LIMIT (it shifts logits). */
+function bounded(name: string, v: unknown, dflt: number): number {
+  return inRange(name, v, dflt, -FLOAT_LIMIT, FLOAT_LIMIT, false, false);
 }
 
 export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): Map<number, number> {
@@ -201,12 +211,16 @@ export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): M
   else if (typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v))
     entries = Object.entries(v);
   else throw typeError(name, "a Record<number, number> or a Map<number, number>", v);
+  const keys = new Map<number, unknown>();
   for (const [k, b] of entries) {
-    const id = typeof k === "string" && /^\d+$/.test(k) ? Number(k) : k;
-    tokenId(`${name} key`, id, vocab);
-    const x = number(`${name}[${show(id)}]`, b);
-    if (Number.isNaN(x) || x === Infinity) throw rangeError(`${name}[${show(id)}]`, "finite or -Infinity", b);
-    out.set(id as number, x);
+    const id = tokenId(`${name} key`, typeof k === "string" && /^\d+$/.test(k) ? Number(k) : k, vocab);
+    if (keys.has(id)) throw new RangeError(`${name} has token ${id} twice (keys ${show(keys.get(id))} and ${show(k)})`);
+    keys.set(id, k);
+    const x = number(`${name}[${id}]`, b);
+    if (!(x === -Infinity || Math.abs(x) <= FLOAT_LIMIT)) {
+      throw rangeError(`${name}[${id}]`, `-Infinity or in [-${FLOAT_LIMIT}, ${FLOAT_LIMIT}]`, b);
+    }
+    out.set(id, x);
   }
   return out;
 }
@@ -214,11 +228,15 @@ export function checkLogitBias(v: unknown, vocab: number, name = "logitBias"): M
 export function checkBadWords(v: unknown, vocab: number, name = "badWordsIds"): number[][] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw typeError(name, "an array of token-id arrays", v);
-  return v.map((seq: unknown, i) => {
+  const n = v.length;
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const seq = v[i] as unknown;
     if (!Array.isArray(seq) || seq.length === 0)
       throw typeError(`${name}[${i}]`, "a non-empty array of token ids", seq);
-    return seq.map((t: unknown, j) => tokenId(`${name}[${i}][${j}]`, t, vocab));
-  });
+    out.push(tokenIds(`${name}[${i}]`, seq, vocab));
+  }
+  return out;
 }
 
 export function checkMask(v: unknown, vocab: number, name = "allowedTokens"): Uint32Array | null {
@@ -240,11 +258,19 @@ function checkMirostat(v: unknown): Required<MirostatOptions> | null {
   };
 }
 
+/** 0 (greedy), or a temperature whose inverse scales logits within float32. */
+function checkTemperature(v: unknown): number {
+  const t = inRange("temperature", v, 1, 0, FLOAT_LIMIT, false, false);
+  if (t !== 0 && t < FLOAT_TINY)
+    throw rangeError("temperature", `0 or in [${FLOAT_TINY}, ${FLOAT_LIMIT}]`, v);
+  return t;
+}
+
 function checkDynamic(v: unknown): { dynRange: number; dynExponent: number } {
   if (v === undefined) return { dynRange: 0, dynExponent: 1 };
   const d = plainObject("dynamicTemperature", v, ["range", "exponent"]);
   return {
-    dynRange: inRange("dynamicTemperature.range", d.range, 0, 0, Infinity, false, true),
+    dynRange: inRange("dynamicTemperature.range", d.range, 0, 0, FLOAT_LIMIT, false, false),
     dynExponent: inRange("dynamicTemperature.exponent", d.exponent, 1, 0, Infinity, false, true),
   };
 }
@@ -266,7 +292,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_REPETITION,
     options: ["repetitionPenalty"],
     llamaRank: 4,
-    resolve: ranged("repetitionPenalty", 1, 0, Infinity, true, true),
+    resolve: ranged("repetitionPenalty", 1, FLOAT_TINY, FLOAT_LIMIT, false, false),
     enabled: (r) => r.repetitionPenalty !== 1,
     write: (v, r) => {
       v.params[P_REPETITION] = r.repetitionPenalty;
@@ -277,7 +303,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_PRESENCE,
     options: ["presencePenalty"],
     llamaRank: 6,
-    resolve: (o) => ({ presencePenalty: finite("presencePenalty", o.presencePenalty, 0) }),
+    resolve: (o) => ({ presencePenalty: bounded("presencePenalty", o.presencePenalty, 0) }),
     enabled: (r) => r.presencePenalty !== 0,
     write: (v, r) => {
       v.params[P_PRESENCE] = r.presencePenalty;
@@ -288,7 +314,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_FREQUENCY,
     options: ["frequencyPenalty"],
     llamaRank: 5,
-    resolve: (o) => ({ frequencyPenalty: finite("frequencyPenalty", o.frequencyPenalty, 0) }),
+    resolve: (o) => ({ frequencyPenalty: bounded("frequencyPenalty", o.frequencyPenalty, 0) }),
     enabled: (r) => r.frequencyPenalty !== 0,
     write: (v, r) => {
       v.params[P_FREQUENCY] = r.frequencyPenalty;
@@ -368,10 +394,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TEMPERATURE,
     options: ["temperature", "dynamicTemperature"],
     llamaRank: 17,
-    resolve: (o) => ({
-      temperature: inRange("temperature", o.temperature, 1, 0, Infinity, false, true),
-      ...checkDynamic(o.dynamicTemperature),
-    }),
+    resolve: (o) => ({ temperature: checkTemperature(o.temperature), ...checkDynamic(o.dynamicTemperature) }),
     enabled: (r) => (r.temperature !== 0 || r.llama) && (r.temperature !== 1 || r.dynRange > 0),
     write: (v, r) => {
       v.params[P_TEMPERATURE] = r.temperature;
@@ -385,7 +408,7 @@ export const TRANSFORMS: readonly Transform[] = [
     options: ["topNSigma"],
     llamaRank: 8,
     truncation: true,
-    resolve: (o) => ({ topNSigma: finite("topNSigma", o.topNSigma, 0) }),
+    resolve: (o) => ({ topNSigma: bounded("topNSigma", o.topNSigma, 0) }),
     enabled: (r) => r.topNSigma > 0,
     write: (v, r) => {
       v.params[P_TOP_N_SIGMA] = r.topNSigma;

@@ -122,8 +122,10 @@ describe("fromGenerationConfig", () => {
       generation: { maxNewTokens: 100, minNewTokens: 2, eosTokenId: [2, 3] },
       numReturnSequences: 2,
     });
-    expect(fromGenerationConfig({ do_sample: true, top_k: 0, top_p: 1, typical_p: 1 }).sampler).toEqual({});
-    expect(fromGenerationConfig({ do_sample: true, max_length: 50 }, { promptLength: 12 }).generation).toEqual({
+    const neutral = fromGenerationConfig({ do_sample: true, top_k: 0, top_p: 1, typical_p: 1 });
+    expect(neutral.mode === "sample" && neutral.sampler).toEqual({});
+    const ml = fromGenerationConfig({ do_sample: true, max_length: 50 }, { promptLength: 12 });
+    expect(ml.mode !== "beam" && ml.generation).toEqual({
       maxNewTokens: 38,
     });
   });
@@ -163,7 +165,8 @@ describe("fromGenerationConfig", () => {
       },
       numReturnSequences: 2,
     });
-    expect(fromGenerationConfig({ num_beams: 2, early_stopping: "never" }).beamSearch?.earlyStopping).toBe("never");
+    const never = fromGenerationConfig({ num_beams: 2, early_stopping: "never" });
+    expect(never.mode === "beam" && never.beamSearch.earlyStopping).toBe("never");
   });
 
   it("rejects what Hugging Face rejects", () => {
@@ -177,7 +180,7 @@ describe("fromGenerationConfig", () => {
       [{ do_sample: true, min_p: 2 }, /min_p must be in \[0, 1\], got 2/],
       [{ do_sample: true, typical_p: 0 }, /typical_p must be a float in \(0, 1\), got 0/],
       [{ do_sample: true, epsilon_cutoff: 1 }, /epsilon_cutoff must be a float in \(0, 1\), got 1/],
-      [{ repetition_penalty: 0 }, /repetition_penalty must be a strictly positive float, got 0/],
+      [{ repetition_penalty: 0 }, /repetition_penalty must be a strictly positive float in \[1e-30, 1e\+30\], got 0/],
       [{ no_repeat_ngram_size: -1 }, /no_repeat_ngram_size must be an integer >= 0, got -1/],
       [{ bad_words_ids: [[]] }, /bad_words_ids must be a list of non-empty lists of token ids/],
       [{ num_beams: 0 }, /num_beams must be an integer in \[1, 256\], got 0/],
@@ -248,10 +251,12 @@ describe("fromGenerationConfig", () => {
 
   it("the results drive a sampler and a beam search", async () => {
     const s = fromGenerationConfig(REAL[1]![1], {});
+    if (s.mode === "beam") throw new Error("expected a sampler");
     const sampler = await createSampler({ vocabSize: 152000, ...s.sampler });
     expect(sampler.vocabSize).toBe(152000);
     const b = fromGenerationConfig({ num_beams: 3, max_new_tokens: 4, eos_token_id: 0 });
-    const bs = await createBeamSearch({ vocabSize: 8, ...b.beamSearch! });
+    if (b.mode !== "beam") throw new Error("expected a beam search");
+    const bs = await createBeamSearch({ vocabSize: 8, ...b.beamSearch });
     while (!bs.done) bs.step(new Float32Array(bs.sequences.length * 8).map((_, i) => ((i * 37) % 11) / 4));
     expect(bs.results.length).toBeGreaterThan(0);
   });

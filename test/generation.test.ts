@@ -103,9 +103,9 @@ describe("stop strings across token boundaries (cl100k_base)", () => {
     const r = await run("Hello world. Hello there.", { stop: ["Hello there!"] });
     expect(r.text).toBe("Hello world. Hello there.");
     expect(r.reason).toBe("length");
-    // "Hello" was held at the start ("Hello there!" could follow) and released with " world"
-    expect(r.steps[0]).toBe("");
-    expect(r.steps[1]).toBe("Hello world");
+    // a token's text is released once the next token has not changed it; "Hello" was then held ("Hello
+    // there!" could follow) and released with " world" once " world" was released
+    expect(r.steps.slice(0, 3)).toEqual(["", "", "Hello world"]);
   });
 
   it("Unicode: stops inside multi-byte text, never a half character emitted", async () => {
@@ -115,8 +115,8 @@ describe("stop strings across token boundaries (cl100k_base)", () => {
     const all = await run(SAMPLE, {}, []);
     expect(all.steps.some((t) => t.includes("\uFFFD"))).toBe(false);
     expect(all.text).toBe(SAMPLE);
-    // the emoji's bytes span tokens: nothing is emitted until the one that completes it
-    const i = all.steps.indexOf("🎉");
+    // the emoji's bytes span tokens: it is emitted whole, and the steps of its first bytes emit nothing
+    const i = all.steps.findIndex((t) => t.includes("🎉"));
     expect(i).toBeGreaterThan(1);
     expect(all.steps[i - 1]).toBe("");
   });
@@ -133,9 +133,13 @@ describe("stop strings across token boundaries (cl100k_base)", () => {
   });
 
   it("minNewTokens: stops cannot end the sequence earlier", async () => {
-    const r = await run(SAMPLE, { stop: ["o"], minNewTokens: 3 });
-    // "o" completes at token 1 ("Hello") and 2 (" world"), before the minimum of 3 tokens: ignored
+    // "H" is released at step 2, before the minimum of 3 tokens: ignored
+    const r = await run(SAMPLE, { stop: ["H"], minNewTokens: 3 });
     expect(r.text).toBe("Hello world.\n\nNew paragraph: café 日本語 🎉!");
+    // the "o" of " world" is released at step 3, when stops count: it ends the sequence there
+    const o = await run(SAMPLE, { stop: ["o"], minNewTokens: 3 });
+    expect(o).toMatchObject({ text: "Hello w", reason: "stop" });
+    expect(o.tokens.length).toBe(3);
   });
 });
 
@@ -269,7 +273,7 @@ describe("streaming invariant over seeded random generations", () => {
     return 0;
   }
 
-  it("step texts concatenate to text, never contain a stop, and release text as soon as it cannot become one", async () => {
+  it("step texts concatenate to text, never contain a stop, and release text as soon as it is stable and cannot become one", async () => {
     // The "model" emits whole pieces of text, one token per step (so characters still span tokens);
     // a greedy sampler follows it, and the seed picks the pieces.
     const s = await createSampler({ vocabSize: V, temperature: 0 });
@@ -290,12 +294,13 @@ describe("streaming invariant over seeded random generations", () => {
           expect(joined).toBe(g.text);
           expect(st.text.includes("\uFFFD")).toBe(false);
           const full = decode(g.tokens);
-          // the earliest-ending stop occurrence in the whole decoded output, found by brute force
+          // the stop occurrence that starts earliest in the whole decoded output (then ends first), by brute force:
+          // none existed before this step, or the generation would have ended then
           let cut = -1,
             cutEnd = Infinity;
           for (const x of stops) {
             const i = full.indexOf(x);
-            if (i >= 0 && (i + x.length < cutEnd || (i + x.length === cutEnd && i < cut))) {
+            if (i >= 0 && (cut < 0 || i < cut || (i === cut && i + x.length < cutEnd))) {
               cut = i;
               cutEnd = i + x.length;
             }
@@ -306,9 +311,13 @@ describe("streaming invariant over seeded random generations", () => {
             expect(g.text).toBe(full.slice(0, include ? cutEnd : cut));
           } else if (!g.done) {
             if (!include) for (const x of stops) expect(g.text.includes(x)).toBe(false);
-            // released exactly what can no longer be part of a stop (a character still incomplete is
-            // not in `full` either: the pure decode drops it)
-            expect(g.text).toBe(full.slice(0, full.length - oracleHeld(full, stops)));
+            // released exactly the text the latest token did not change, less what could still be part of a
+            // stop (a character still incomplete is in neither decode: the pure decode drops it)
+            const before = decode(g.tokens.slice(0, -1));
+            let k = 0;
+            while (k < before.length && before[k] === full[k]) k++;
+            const stable = full.slice(0, k);
+            expect(g.text).toBe(stable.slice(0, stable.length - oracleHeld(stable, stops)));
           } else {
             expect(g.finishReason).toBe("length");
             expect(g.text).toBe(full);

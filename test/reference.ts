@@ -98,7 +98,9 @@ export function badWordBans(context: number[], words: number[][]): Set<number> {
   const out = new Set<number>();
   for (const w of words) {
     const pre = w.slice(0, -1);
-    if (pre.length <= context.length && context.slice(context.length - pre.length).join(",") === pre.join(",")) {
+    // Hugging Face skips a sequence longer than the context (SequenceBiasLogitsProcessor)
+    if (pre.length > 0 && w.length > context.length) continue;
+    if (context.slice(context.length - pre.length).join(",") === pre.join(",")) {
       out.add(w[w.length - 1]!);
     }
   }
