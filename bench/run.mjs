@@ -67,10 +67,7 @@ function jsSortSampler(logits, temperature, r) {
 
 /** A bare engine instance for the baseline kernels, over its own copy of the logits. */
 async function baselineEngine(logits) {
-  const { instance } = await WebAssembly.instantiate(
-    readFileSync(new URL("../dist/sampler.wasm", import.meta.url)),
-    {},
-  );
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../build/floor.wasm", import.meta.url)), {});
   const ex = instance.exports;
   ex.configure(logits.length, 1);
   new Float32Array(ex.memory.buffer, ex.offsetOf(3 /* F_LOGITS */), logits.length).set(logits);
@@ -97,10 +94,7 @@ function beamRows(logits, numBeams, write) {
  * paired per round with one exp-and-sum pass over the same rows (a bare engine holding the same rows).
  */
 async function beamStep(vocab, numBeams, logits) {
-  const { instance } = await WebAssembly.instantiate(
-    readFileSync(new URL("../dist/sampler.wasm", import.meta.url)),
-    {},
-  );
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("../build/floor.wasm", import.meta.url)), {});
   const base = instance.exports;
   base.configure(vocab, numBeams);
   const vpad = (vocab + 31) & ~31;

@@ -128,65 +128,64 @@ class BeamSearchImpl implements BeamSearch {
   sequences: number[][];
   done = false;
   scores: number[] = [0];
-  private finished: Finished[] = [];
-  private heuristicUnsatisfied = true;
-  private readonly views: Views;
-  private readonly lists: ContextLists;
-  private readonly promptLength: number;
-  private readonly eos: number[];
-  private readonly beamsToKeep: number;
-  private readonly touched = new Map<number, number>();
+  #finished: Finished[] = [];
+  #heuristicUnsatisfied = true;
+  readonly #views: Views;
+  readonly #lists: ContextLists;
+  readonly #promptLength: number;
+  readonly #eos: number[];
+  readonly #beamsToKeep: number;
+  readonly #touched = new Map<number, number>();
 
-  private readonly V: number;
-  private readonly numBeams: number;
-  private readonly maxNew: number;
-  private readonly minNew: number;
-  private readonly lengthPenalty: number;
-  private readonly earlyStopping: boolean | "never";
-  private readonly numReturn: number;
-  private readonly repetition: number;
-  private readonly ngram: number;
-  private readonly bias: Map<number, number>;
-  private readonly badWords: number[][];
+  readonly #V: number;
+  readonly #numBeams: number;
+  readonly #maxNew: number;
+  readonly #minNew: number;
+  readonly #lengthPenalty: number;
+  readonly #earlyStopping: boolean | "never";
+  readonly #numReturn: number;
+  readonly #repetition: number;
+  readonly #ngram: number;
+  readonly #bias: Map<number, number>;
+  readonly #badWords: number[][];
 
-  constructor(
-    private readonly ex: EngineExports,
-    c: BeamConfig,
-  ) {
-    this.V = c.vocabSize;
-    this.numBeams = c.numBeams;
-    this.maxNew = c.maxNewTokens;
-    this.minNew = c.minNewTokens;
-    this.lengthPenalty = c.lengthPenalty;
-    this.earlyStopping = c.earlyStopping;
-    this.numReturn = c.numReturnSequences;
-    this.repetition = c.repetitionPenalty;
-    this.ngram = c.noRepeatNgramSize;
-    this.bias = c.logitBias;
-    this.badWords = c.badWordsIds;
-    this.views = new Views(ex, c.vocabSize, c.numBeams);
-    this.lists = new ContextLists(c.vocabSize);
-    this.eos = c.eos;
-    this.promptLength = c.prompt.length;
+  readonly #ex: EngineExports;
+  constructor(ex: EngineExports, c: BeamConfig) {
+    this.#ex = ex;
+    this.#V = c.vocabSize;
+    this.#numBeams = c.numBeams;
+    this.#maxNew = c.maxNewTokens;
+    this.#minNew = c.minNewTokens;
+    this.#lengthPenalty = c.lengthPenalty;
+    this.#earlyStopping = c.earlyStopping;
+    this.#numReturn = c.numReturnSequences;
+    this.#repetition = c.repetitionPenalty;
+    this.#ngram = c.noRepeatNgramSize;
+    this.#bias = c.logitBias;
+    this.#badWords = c.badWordsIds;
+    this.#views = new Views(ex, c.vocabSize, c.numBeams);
+    this.#lists = new ContextLists(c.vocabSize);
+    this.#eos = c.eos;
+    this.#promptLength = c.prompt.length;
     this.sequences = [c.prompt];
-    this.beamsToKeep = Math.max(2, 1 + c.eos.length) * c.numBeams;
+    this.#beamsToKeep = Math.max(2, 1 + c.eos.length) * c.numBeams;
   }
 
   get results(): BeamResult[] {
-    return this.finished.slice(0, this.numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
+    return this.#finished.slice(0, this.#numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
   }
 
   rowView(r: number): Float32Array {
     integer("r", r, 0, Math.max(0, this.sequences.length - 1));
-    const v = this.views.fresh();
-    return v.rows.subarray(r * v.vpad, r * v.vpad + this.V);
+    const v = this.#views.fresh();
+    return v.rows.subarray(r * v.vpad, r * v.vpad + this.#V);
   }
 
   step(logits?: Float32Array): void {
     if (this.done) throw new RangeError("step() after the beam search is done");
     const R = this.sequences.length,
-      V = this.V;
-    const v = this.views.fresh();
+      V = this.#V;
+    const v = this.#views.fresh();
     const stride = v.vpad;
     if (logits !== undefined) {
       if (!(logits instanceof Float32Array))
@@ -197,14 +196,14 @@ class BeamSearchImpl implements BeamSearch {
       for (let r = 0; r < R; r++) v.rows.set(logits.subarray(r * V, (r + 1) * V), r * stride);
     }
     // Everything that can fail comes first: each row is validated, its normaliser and top tokens found.
-    const generated = this.sequences[0]!.length - this.promptLength; // before this step
+    const generated = this.sequences[0]!.length - this.#promptLength; // before this step
     const cands: Candidate[] = [];
     const rowCands: { logZ: number; ids: Uint32Array; vals: Float64Array }[] = [];
     for (let r = 0; r < R; r++) {
       // the tokens the per-beam transforms touch are scored separately: gather enough beside them
-      const touched = this.touchedSet(this.sequences[r]!, generated);
-      const code = this.ex.beamRow(r, this.beamsToKeep + touched);
-      const fv = this.views.fresh();
+      const touched = this.#touchedSet(this.sequences[r]!, generated);
+      const code = this.#ex.beamRow(r, this.#beamsToKeep + touched);
+      const fv = this.#views.fresh();
       if (code === ERR_INVALID_LOGIT) {
         const i = fv.result[R_ERROR_INDEX]!;
         throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", fv.result[R_ERROR_VALUE]);
@@ -215,11 +214,11 @@ class BeamSearchImpl implements BeamSearch {
     for (let r = 0; r < R; r++) {
       const run = this.scores[r]!,
         { logZ: lz, ids, vals } = rowCands[r]!;
-      this.transforms(this.sequences[r]!, generated, r * stride, lz);
+      this.#transforms(this.sequences[r]!, generated, r * stride, lz);
       const before = cands.length;
-      for (const [t, lp] of this.touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
+      for (const [t, lp] of this.#touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
       for (let i = 0; i < ids.length; i++) {
-        if (!this.touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
+        if (!this.#touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
       }
       if (cands.length === before) {
         throw new RangeError(
@@ -228,25 +227,25 @@ class BeamSearchImpl implements BeamSearch {
       }
     }
     cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
-    const top = cands.slice(0, this.beamsToKeep);
-    const hitsLength = generated + 1 >= this.maxNew;
-    const hit = (c: Candidate) => hitsLength || this.eos.includes(c.token);
+    const top = cands.slice(0, this.#beamsToKeep);
+    const hitsLength = generated + 1 >= this.#maxNew;
+    const hit = (c: Candidate) => hitsLength || this.#eos.includes(c.token);
 
     // e. the best numBeams candidates that hit nothing continue
-    const running = top.filter((c) => !hit(c)).slice(0, this.numBeams);
+    const running = top.filter((c) => !hit(c)).slice(0, this.#numBeams);
 
     // f. candidates among the first numBeams that hit become finished hypotheses
-    const full = this.finished.length === this.numBeams && this.earlyStopping === true;
-    if (!full && this.heuristicUnsatisfied) {
-      const denom = this.ex.powF64(generated + 1, this.lengthPenalty);
+    const full = this.#finished.length === this.#numBeams && this.#earlyStopping === true;
+    if (!full && this.#heuristicUnsatisfied) {
+      const denom = this.#ex.powF64(generated + 1, this.#lengthPenalty);
       const fresh: Finished[] = [];
-      for (const c of top.slice(0, this.numBeams)) {
+      for (const c of top.slice(0, this.#numBeams)) {
         if (!hit(c)) continue;
-        fresh.push({ tokens: [...this.sequences[c.beam]!.slice(this.promptLength), c.token], score: c.score / denom });
+        fresh.push({ tokens: [...this.sequences[c.beam]!.slice(this.#promptLength), c.token], score: c.score / denom });
       }
       if (fresh.length > 0) {
         // stable: earlier finished hypotheses win ties, then candidate order
-        this.finished = [...this.finished, ...fresh].sort((a, b) => b.score - a.score).slice(0, this.numBeams);
+        this.#finished = [...this.#finished, ...fresh].sort((a, b) => b.score - a.score).slice(0, this.#numBeams);
       }
     }
 
@@ -264,21 +263,21 @@ class BeamSearchImpl implements BeamSearch {
 
     // g. the early-stop heuristic and the stopping condition
     const len = generated + 1;
-    if (this.heuristicUnsatisfied && running.length > 0) {
-      const hypothetical = this.earlyStopping === "never" && this.lengthPenalty > 0 ? this.maxNew : len;
-      const best = this.scores[0]! / this.ex.powF64(hypothetical, this.lengthPenalty);
-      const worst = this.finished.length === this.numBeams ? this.finished[this.numBeams - 1]!.score : NO_SCORE;
-      this.heuristicUnsatisfied = best > worst;
+    if (this.#heuristicUnsatisfied && running.length > 0) {
+      const hypothetical = this.#earlyStopping === "never" && this.#lengthPenalty > 0 ? this.#maxNew : len;
+      const best = this.scores[0]! / this.#ex.powF64(hypothetical, this.#lengthPenalty);
+      const worst = this.#finished.length === this.#numBeams ? this.#finished[this.#numBeams - 1]!.score : NO_SCORE;
+      this.#heuristicUnsatisfied = best > worst;
     }
-    const openBeam = !(this.finished.length === this.numBeams && this.earlyStopping === true);
-    this.done = !(this.heuristicUnsatisfied && openBeam && running.length > 0);
+    const openBeam = !(this.#finished.length === this.#numBeams && this.#earlyStopping === true);
+    this.done = !(this.#heuristicUnsatisfied && openBeam && running.length > 0);
     if (this.done) this.sequences = [];
   }
 
   /** How many tokens the per-beam transforms touch in this row (their scores come later, with logZ). */
-  private touchedSet(seq: number[], generated: number): number {
-    this.transforms(seq, generated, 0, 0);
-    return this.touched.size;
+  #touchedSet(seq: number[], generated: number): number {
+    this.#transforms(seq, generated, 0, 0);
+    return this.#touched.size;
   }
 
   /**
@@ -286,30 +285,30 @@ class BeamSearchImpl implements BeamSearch {
    * (x - logZ), in the order repetition penalty, no-repeat n-gram, bad words, logit bias, then the
    * minNewTokens EOS ban. Fills `touched` with token -> processed log-probability (-Infinity = banned).
    */
-  private transforms(seq: number[], generated: number, rowAt: number, logZ: number): void {
-    const t = this.touched,
-      rows = this.views.rows;
+  #transforms(seq: number[], generated: number, rowAt: number, logZ: number): void {
+    const t = this.#touched,
+      rows = this.#views.rows;
     t.clear();
     const lp = (tok: number) => (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ);
-    if (this.repetition !== 1) {
+    if (this.#repetition !== 1) {
       for (const tok of seq) {
         if (t.has(tok)) continue;
         const x = rows[rowAt + tok]! - logZ;
-        t.set(tok, x < 0 ? x * this.repetition : x / this.repetition);
+        t.set(tok, x < 0 ? x * this.#repetition : x / this.#repetition);
       }
     }
-    if (this.ngram > 0) {
-      const bans = this.views.bans;
-      const n = this.lists.ngramBans(seq, seq.length, this.ngram, bans, 0);
+    if (this.#ngram > 0) {
+      const bans = this.#views.bans;
+      const n = this.#lists.ngramBans(seq, seq.length, this.#ngram, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
-    if (this.badWords.length > 0) {
-      const bans = this.views.bans;
-      const n = this.lists.badWordBans(seq, seq.length, this.badWords, bans, 0);
+    if (this.#badWords.length > 0) {
+      const bans = this.#views.bans;
+      const n = this.#lists.badWordBans(seq, seq.length, this.#badWords, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
-    for (const [tok, b] of this.bias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
-    if (generated < this.minNew) for (const e of this.eos) t.set(e, -Infinity);
+    for (const [tok, b] of this.#bias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
+    if (generated < this.#minNew) for (const e of this.#eos) t.set(e, -Infinity);
   }
 }
 

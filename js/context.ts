@@ -7,16 +7,18 @@ import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_CTX, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS
 import type { Resolved } from "./options.js";
 
 export class ContextLists {
-  private readonly counts: Int32Array;
-  private readonly distinct: Int32Array;
+  readonly #counts: Int32Array;
+  readonly #distinct: Int32Array;
   readonly marks: Uint32Array;
-  private mark = 0;
-  private dryScratch: DryScratch | null = null;
-  private scratch = new Int32Array(64);
+  #mark = 0;
+  #dryScratch: DryScratch | null = null;
+  #scratch = new Int32Array(64);
 
-  constructor(private readonly vocab: number) {
-    this.counts = new Int32Array(vocab);
-    this.distinct = new Int32Array(vocab);
+  readonly #vocab: number;
+  constructor(vocab: number) {
+    this.#vocab = vocab;
+    this.#counts = new Int32Array(vocab);
+    this.#distinct = new Int32Array(vocab);
     this.marks = new Uint32Array(vocab);
   }
 
@@ -24,11 +26,11 @@ export class ContextLists {
    * The caller's context copied into scratch, each id read once and validated as it is read: nothing reads
    * the caller's array again (a getter, a Proxy or another thread cannot change what was checked).
    */
-  private copy(context: unknown, name: string): number {
+  #copy(context: unknown, name: string): number {
     const n = arrayLength(name, context);
-    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
-    const out = this.scratch,
-      v = this.vocab,
+    if (this.#scratch.length < n) this.#scratch = new Int32Array(Math.max(n, 2 * this.#scratch.length));
+    const out = this.#scratch,
+      v = this.#vocab,
       c = context as ArrayLike<unknown>;
     for (let i = 0; i < n; i++) {
       const t = c[i];
@@ -45,8 +47,8 @@ export class ContextLists {
    * The context is copied and validated first, so a bad id throws before the engine sees anything.
    */
   write(context: ArrayLike<number> | undefined, r: Resolved, views: Views, name: string): void {
-    const len = context === undefined ? 0 : this.copy(context, name);
-    const ids = this.scratch;
+    const len = context === undefined ? 0 : this.#copy(context, name);
+    const ids = this.#scratch;
     const p = views.params;
     p[P_N_PAIRS] = 0;
     p[P_N_CTX] = 0;
@@ -76,15 +78,15 @@ export class ContextLists {
 
   /** DRY's (token, exponent) pairs for the first `len` ids of a context. */
   dry(context: ArrayLike<number>, len: number, r: Resolved, views: Views): number {
-    this.dryScratch ??= new DryScratch(this.vocab);
-    return this.dryScratch.penalties(context, len, r.dry!, views.dry);
+    this.#dryScratch ??= new DryScratch(this.#vocab);
+    return this.#dryScratch.penalties(context, len, r.dry!, views.dry);
   }
 
   /** Distinct tokens of the last `lastN` ids (-1 = all) of the first `len`, with their counts, as (token, count) pairs. */
   windowPairs(context: ArrayLike<number>, len: number, lastN: number, out: Uint32Array): number {
     const start = lastN < 0 ? 0 : Math.max(0, len - lastN);
-    const counts = this.counts,
-      distinct = this.distinct;
+    const counts = this.#counts,
+      distinct = this.#distinct;
     let d = 0;
     for (let i = start; i < len; i++) {
       const t = context[i]!;
@@ -100,12 +102,12 @@ export class ContextLists {
   }
 
   nextMark(): number {
-    this.mark = (this.mark + 1) >>> 0;
-    if (this.mark === 0) {
+    this.#mark = (this.#mark + 1) >>> 0;
+    if (this.#mark === 0) {
       this.marks.fill(0);
-      this.mark = 1;
+      this.#mark = 1;
     }
-    return this.mark;
+    return this.#mark;
   }
 
   /**

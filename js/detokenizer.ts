@@ -27,19 +27,23 @@ function commonPrefix(a: string, b: string): number {
 
 export class Detokenizer {
   /** The latest tokens: released context, then the tokens whose text is still held. */
-  private window: number[] = [];
+  #window: number[] = [];
   /** decode(window) as of the last push. */
-  private text = "";
+  #text = "";
   /** How much of `text` is released. */
-  private released = 0;
+  #released = 0;
   /** Where the held U+FFFD run starts, and for how many pushes it has been held. */
-  private fffdAt = -1;
-  private fffdWait = 0;
+  #fffdAt = -1;
+  #fffdWait = 0;
 
-  constructor(private readonly decodeFn: (tokens: number[]) => string) {}
+  readonly #decodeFn: (tokens: number[]) => string;
 
-  private decode(tokens: number[]): string {
-    const s = this.decodeFn(tokens.slice());
+  constructor(decodeFn: (tokens: number[]) => string) {
+    this.#decodeFn = decodeFn;
+  }
+
+  #decode(tokens: number[]): string {
+    const s = this.#decodeFn(tokens.slice());
     if (typeof s !== "string") throw typeError("decode", "a function that returns a string", s);
     return s;
   }
@@ -48,17 +52,17 @@ export class Detokenizer {
    * Adds a token; returns the text it releases. Throws only if decode throws, and then changes nothing.
    */
   push(token: number): string {
-    const window = [...this.window, token];
-    const text = this.decode(window);
-    const start = this.released;
-    const stable = Math.max(start, commonPrefix(this.text, text));
+    const window = [...this.#window, token];
+    const text = this.#decode(window);
+    const start = this.#released;
+    const stable = Math.max(start, commonPrefix(this.#text, text));
     let end = stable;
     while (end > start && text.charCodeAt(end - 1) === 0xfffd) end--;
     let fffdAt = -1,
       fffdWait = 0;
     if (end < stable) {
       fffdAt = end;
-      fffdWait = this.fffdAt === end ? this.fffdWait + 1 : 1;
+      fffdWait = this.#fffdAt === end ? this.#fffdWait + 1 : 1;
       if (fffdWait >= FFFD_WAIT) {
         end = stable;
         fffdAt = -1;
@@ -71,7 +75,7 @@ export class Detokenizer {
       released = end;
     if (w.length > TRIM_AT) {
       const kept = w.slice(w.length - KEEP);
-      const keptText = this.decode(kept);
+      const keptText = this.#decode(kept);
       const cut = t.length - keptText.length;
       const fits = t.endsWith(keptText) && cut <= released;
       if (fits || w.length > HARD_LIMIT) {
@@ -81,37 +85,37 @@ export class Detokenizer {
         if (fffdAt >= 0) fffdAt -= cut;
       }
     }
-    this.window = w;
-    this.text = t;
-    this.released = released;
-    this.fffdAt = fffdAt;
-    this.fffdWait = fffdWait;
+    this.#window = w;
+    this.#text = t;
+    this.#released = released;
+    this.#fffdAt = fffdAt;
+    this.#fffdWait = fffdWait;
     return text.slice(start, end);
   }
 
   /** The text decoded but not released yet (the next token may still change it). */
   pending(): string {
-    return this.text.slice(this.released);
+    return this.#text.slice(this.#released);
   }
 
   /** Everything still held: the sequence ended, so nothing can change it any more. */
   flush(): string {
-    const out = this.text.slice(this.released);
-    this.window = [];
-    this.text = "";
-    this.released = 0;
-    this.fffdAt = -1;
-    this.fffdWait = 0;
+    const out = this.#text.slice(this.#released);
+    this.#window = [];
+    this.#text = "";
+    this.#released = 0;
+    this.#fffdAt = -1;
+    this.#fffdWait = 0;
     return out;
   }
 
   /** The state, for a caller that must undo a push (a failed step). */
   save(): unknown {
-    return [this.window, this.text, this.released, this.fffdAt, this.fffdWait];
+    return [this.#window, this.#text, this.#released, this.#fffdAt, this.#fffdWait];
   }
 
   restore(s: unknown): void {
-    [this.window, this.text, this.released, this.fffdAt, this.fffdWait] = s as [
+    [this.#window, this.#text, this.#released, this.#fffdAt, this.#fffdWait] = s as [
       number[],
       string,
       number,

@@ -104,14 +104,14 @@ export function resolveDry(v: unknown, vocab: number): DryResolved | null {
  * longest repeat each next token would extend (with the tokens that have one). Grown when needed.
  */
 export class DryScratch {
-  private rev = new Int32Array(0);
-  private z = new Int32Array(0);
-  private readonly longest: Int32Array;
-  private readonly tokens: Int32Array;
+  #rev = new Int32Array(0);
+  #z = new Int32Array(0);
+  readonly #longest: Int32Array;
+  readonly #tokens: Int32Array;
 
   constructor(vocab: number) {
-    this.longest = new Int32Array(vocab);
-    this.tokens = new Int32Array(vocab);
+    this.#longest = new Int32Array(vocab);
+    this.#tokens = new Int32Array(vocab);
   }
 
   /**
@@ -121,12 +121,12 @@ export class DryScratch {
   penalties(context: ArrayLike<number>, len: number, d: DryResolved, out: Uint32Array): number {
     const W = d.penaltyLastN < 0 ? len : Math.min(d.penaltyLastN, len);
     if (W <= d.allowedLength) return 0;
-    if (this.rev.length < W) {
-      this.rev = new Int32Array(Math.max(W, 2 * this.rev.length));
-      this.z = new Int32Array(this.rev.length);
+    if (this.#rev.length < W) {
+      this.#rev = new Int32Array(Math.max(W, 2 * this.#rev.length));
+      this.#z = new Int32Array(this.#rev.length);
     }
-    const r = this.rev,
-      z = this.z;
+    const r = this.#rev,
+      z = this.#z;
     for (let i = 0; i < W; i++) r[i] = context[len - 1 - i]!; // r[i]: the i-th token from the end
     // A breaker sequence (head, tail...) ending the repetition bounds its length: the nearest one, from the end.
     let repLimit = W;
@@ -158,8 +158,8 @@ export class DryScratch {
       }
     }
     // The token that followed each repeat would extend it: keep the longest repeat per such token.
-    const longest = this.longest,
-      toks = this.tokens;
+    const longest = this.#longest,
+      toks = this.#tokens;
     let m = 0;
     for (let k = 1; k < W; k++) {
       const n = Math.min(z[k]!, repLimit);

@@ -80,44 +80,44 @@ export class GenerationImpl implements Generation {
   done = false;
   finishReason: FinishReason = null;
 
-  private readonly history: History;
-  private readonly maxNew: number;
-  private readonly minNew: number;
-  private readonly eos: number[];
-  private readonly ignoreEos: boolean;
-  private readonly strings: StopMatcher;
-  private readonly seqs: StopMatcher;
-  private readonly includeStop: boolean;
-  private readonly detok: Detokenizer | null;
-  private readonly nTop: number;
+  readonly #history: History;
+  readonly #maxNew: number;
+  readonly #minNew: number;
+  readonly #eos: number[];
+  readonly #ignoreEos: boolean;
+  readonly #strings: StopMatcher;
+  readonly #seqs: StopMatcher;
+  readonly #includeStop: boolean;
+  readonly #detok: Detokenizer | null;
+  readonly #nTop: number;
   /** Generated tokens handed to the detokenizer (or dropped: an ending EOS, a stop sequence). */
-  private committed = 0;
+  #committed = 0;
   /** Mirostat's running mu for this sequence (NaN without mirostat). */
-  private mirostatMu: number;
+  #mirostatMu: number;
   /** Decoded text not emitted yet: it may begin a stop string. */
-  private held = "";
-  private stringState = 0;
-  private seqState = 0;
+  #held = "";
+  #stringState = 0;
+  #seqState = 0;
   /** Set while step() runs: decode must not re-enter. */
-  private busy = false;
+  #busy = false;
 
-  constructor(
-    private readonly sampler: SamplerImpl,
-    private readonly lists: ContextLists,
-    r: Resolved,
-    options: GenerationOptions,
-  ) {
+  readonly #sampler: SamplerImpl;
+  readonly #lists: ContextLists;
+  constructor(sampler: SamplerImpl, lists: ContextLists, r: Resolved, options: GenerationOptions) {
+    this.#sampler = sampler;
+    this.#lists = lists;
     const V = r.vocabSize;
     const o = ownOptions("options", options, KNOWN, "generation option");
     const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);
-    this.maxNew =
+    this.#maxNew =
       o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
-    this.minNew =
+    this.#minNew =
       o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, Number.MAX_SAFE_INTEGER);
-    if (this.minNew > this.maxNew) throw rangeError("minNewTokens", `<= maxNewTokens (${this.maxNew})`, this.minNew);
-    this.eos = eosIds(o.eosTokenId, V);
-    this.ignoreEos = flag("ignoreEos", o.ignoreEos);
-    this.includeStop = flag("includeStopInOutput", o.includeStopInOutput);
+    if (this.#minNew > this.#maxNew)
+      throw rangeError("minNewTokens", `<= maxNewTokens (${this.#maxNew})`, this.#minNew);
+    this.#eos = eosIds(o.eosTokenId, V);
+    this.#ignoreEos = flag("ignoreEos", o.ignoreEos);
+    this.#includeStop = flag("includeStopInOutput", o.includeStopInOutput);
     const strings: number[][] = [];
     const seqs: number[][] = [];
     if (o.stop !== undefined) {
@@ -142,34 +142,34 @@ export class GenerationImpl implements Generation {
     if (strings.length > 0 && o.decode === undefined) {
       throw new TypeError(`decode is required when stop has strings (stop: ${show(o.stop)})`);
     }
-    this.strings = new StopMatcher(strings);
-    this.seqs = new StopMatcher(seqs);
-    this.detok = o.decode ? new Detokenizer(o.decode as (tokens: number[]) => string) : null;
-    this.nTop = o.logprobs === undefined ? 0 : integer("logprobs", o.logprobs, 0, V);
-    this.mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
-    this.history = new History(r, prompt.length + Math.min(this.maxNew, 1024));
-    for (const t of prompt) this.history.push(t);
+    this.#strings = new StopMatcher(strings);
+    this.#seqs = new StopMatcher(seqs);
+    this.#detok = o.decode ? new Detokenizer(o.decode as (tokens: number[]) => string) : null;
+    this.#nTop = o.logprobs === undefined ? 0 : integer("logprobs", o.logprobs, 0, V);
+    this.#mirostatMu = r.mirostat ? 2 * r.mirostat.tau : NaN;
+    this.#history = new History(r, prompt.length + Math.min(this.#maxNew, 1024));
+    for (const t of prompt) this.#history.push(t);
   }
 
   step(logits?: Float32Array): StepResult {
-    if (this.busy) throw new Error("step() was called from inside this generation's decode; decode must not step");
-    this.sampler.guard();
+    if (this.#busy) throw new Error("step() was called from inside this generation's decode; decode must not step");
+    this.#sampler.guard();
     if (this.done)
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     const count = this.tokens.length;
-    const suppress = !this.ignoreEos && count < this.minNew ? this.eos : NONE;
-    const streams = this.sampler.saveStreams();
-    const saved = this.save();
-    this.busy = true;
-    this.sampler.busy = true;
+    const suppress = !this.#ignoreEos && count < this.#minNew ? this.#eos : NONE;
+    const streams = this.#sampler.saveStreams();
+    const saved = this.#save();
+    this.#busy = true;
+    this.#sampler.busy = true;
     try {
-      this.sampler.loadWith(logits, (v) => this.history.write(v, this.lists, suppress));
-      const d = this.sampler.drawWith(this.mirostatMu, this.nTop, true);
+      this.#sampler.loadWith(logits, (v) => this.#history.write(v, this.#lists, suppress));
+      const d = this.#sampler.drawWith(this.#mirostatMu, this.#nTop, true);
       const before = this.text.length;
-      this.advance(d.token);
+      this.#advance(d.token);
       // nothing below can throw: the step is committed
-      this.history.push(d.token);
-      this.mirostatMu = d.mu;
+      this.#history.push(d.token);
+      this.#mirostatMu = d.mu;
       const result: StepResult = {
         token: d.token,
         text: this.text.slice(before),
@@ -177,35 +177,35 @@ export class GenerationImpl implements Generation {
         finishReason: this.finishReason,
         logprob: d.logprob,
       };
-      if (this.nTop > 0) result.topLogprobs = d.top;
+      if (this.#nTop > 0) result.topLogprobs = d.top;
       return result;
     } catch (e) {
-      this.restore(saved);
-      this.sampler.restoreStreams(streams);
+      this.#restore(saved);
+      this.#sampler.restoreStreams(streams);
       throw e;
     } finally {
-      this.busy = false;
-      this.sampler.busy = false;
+      this.#busy = false;
+      this.#sampler.busy = false;
     }
   }
 
-  private save(): unknown[] {
+  #save(): unknown[] {
     return [
       this.tokens.length,
       this.text,
       this.done,
       this.finishReason,
-      this.committed,
-      this.held,
-      this.stringState,
-      this.seqState,
-      this.detok?.save(),
+      this.#committed,
+      this.#held,
+      this.#stringState,
+      this.#seqState,
+      this.#detok?.save(),
     ];
   }
 
-  private restore(s: unknown[]): void {
+  #restore(s: unknown[]): void {
     this.tokens.length = s[0] as number;
-    [, this.text, this.done, this.finishReason, this.committed, this.held, this.stringState, this.seqState] = s as [
+    [, this.text, this.done, this.finishReason, this.#committed, this.#held, this.#stringState, this.#seqState] = s as [
       number,
       string,
       boolean,
@@ -215,39 +215,39 @@ export class GenerationImpl implements Generation {
       number,
       number,
     ];
-    this.detok?.restore(s[8]);
+    this.#detok?.restore(s[8]);
   }
 
   /** Appends the token and moves the text along: EOS, stop sequences, stop strings, length. */
-  private advance(token: number): void {
+  #advance(token: number): void {
     this.tokens.push(token);
     const n = this.tokens.length;
-    const canStop = n >= this.minNew;
-    if (!this.ignoreEos && this.eos.includes(token)) {
-      this.commit(n - 1);
-      this.committed = n; // the EOS itself is not text
-      this.finish("eos");
+    const canStop = n >= this.#minNew;
+    if (!this.#ignoreEos && this.#eos.includes(token)) {
+      this.#commit(n - 1);
+      this.#committed = n; // the EOS itself is not text
+      this.#finish("eos");
       return;
     }
-    if (!this.seqs.empty) this.seqState = this.seqs.next(this.seqState, token);
-    const m = canStop ? this.seqs.match(this.seqState) : 0;
+    if (!this.#seqs.empty) this.#seqState = this.#seqs.next(this.#seqState, token);
+    const m = canStop ? this.#seqs.match(this.#seqState) : 0;
     if (m > 0) {
-      this.commit(this.includeStop ? n : n - m);
-      this.committed = n;
-      this.finish("stop");
+      this.#commit(this.#includeStop ? n : n - m);
+      this.#committed = n;
+      this.#finish("stop");
       return;
     }
-    this.commit(n - this.seqs.heldBack(this.seqState));
+    this.#commit(n - this.#seqs.heldBack(this.#seqState));
     // A stop string may already show in text the detokenizer still holds: end now, not a token later (the
     // flush in finish() decodes that text for good and cuts at the stop).
-    if (!this.done && canStop && this.detok && this.stopAhead(this.detok.pending())) this.finish("stop");
-    if (n >= this.maxNew) this.finish("length");
+    if (!this.done && canStop && this.#detok && this.#stopAhead(this.#detok.pending())) this.#finish("stop");
+    if (n >= this.#maxNew) this.#finish("length");
   }
 
   /** Hands generated tokens up to `upTo` to the detokenizer; their released text goes to emit(). */
-  private commit(upTo: number): void {
-    for (; this.committed < upTo && !this.done; this.committed++) {
-      if (this.detok) this.emit(this.detok.push(this.tokens[this.committed]!), false);
+  #commit(upTo: number): void {
+    for (; this.#committed < upTo && !this.done; this.#committed++) {
+      if (this.#detok) this.#emit(this.#detok.push(this.tokens[this.#committed]!), false);
     }
   }
 
@@ -255,60 +255,60 @@ export class GenerationImpl implements Generation {
    * Matches stop strings over new text and emits what can no longer begin one. Among stop matches that
    * complete in this text the one that starts earliest wins; `final`: nothing is held back.
    */
-  private emit(fresh: string, final: boolean): void {
+  #emit(fresh: string, final: boolean): void {
     if (this.done || fresh.length === 0) {
-      if (final && !this.done) this.release(this.held.length);
+      if (final && !this.done) this.#release(this.#held.length);
       return;
     }
-    const buf = this.held + fresh;
-    const canStop = this.tokens.length >= this.minNew;
-    let state = this.stringState,
+    const buf = this.#held + fresh;
+    const canStop = this.tokens.length >= this.#minNew;
+    let state = this.#stringState,
       cut = -1,
       cutEnd = 0;
-    if (!this.strings.empty) {
-      for (let i = this.held.length; i < buf.length; i++) {
-        state = this.strings.next(state, buf.charCodeAt(i));
-        const len = canStop ? this.strings.match(state) : 0;
+    if (!this.#strings.empty) {
+      for (let i = this.#held.length; i < buf.length; i++) {
+        state = this.#strings.next(state, buf.charCodeAt(i));
+        const len = canStop ? this.#strings.match(state) : 0;
         if (len > 0 && (cut < 0 || i + 1 - len < cut)) {
           cut = i + 1 - len;
           cutEnd = i + 1;
         }
       }
     }
-    this.stringState = state;
-    this.held = buf;
+    this.#stringState = state;
+    this.#held = buf;
     if (cut >= 0) {
-      this.release(this.includeStop ? cutEnd : cut);
-      this.held = "";
+      this.#release(this.#includeStop ? cutEnd : cut);
+      this.#held = "";
       this.done = true;
       this.finishReason = "stop";
       return;
     }
-    this.release(final ? buf.length : buf.length - this.strings.heldBack(state));
+    this.#release(final ? buf.length : buf.length - this.#strings.heldBack(state));
   }
 
   /** Whether a stop string completes in `ahead`, text that follows everything fed so far. */
-  private stopAhead(ahead: string): boolean {
-    if (this.strings.empty) return false;
-    let state = this.stringState;
+  #stopAhead(ahead: string): boolean {
+    if (this.#strings.empty) return false;
+    let state = this.#stringState;
     for (let i = 0; i < ahead.length; i++) {
-      state = this.strings.next(state, ahead.charCodeAt(i));
-      if (this.strings.match(state) > 0) return true;
+      state = this.#strings.next(state, ahead.charCodeAt(i));
+      if (this.#strings.match(state) > 0) return true;
     }
     return false;
   }
 
   /** Emits the first `k` held characters. */
-  private release(k: number): void {
-    this.text += this.held.slice(0, k);
-    this.held = this.held.slice(k);
+  #release(k: number): void {
+    this.text += this.#held.slice(0, k);
+    this.#held = this.#held.slice(k);
   }
 
   /** Ends the sequence: everything still held is decoded and emitted, up to a stop string if one appears. */
-  private finish(reason: Exclude<FinishReason, null>): void {
-    this.commit(this.tokens.length);
+  #finish(reason: Exclude<FinishReason, null>): void {
+    this.#commit(this.tokens.length);
     if (this.done) return; // a stop string in the committed text ended it
-    this.emit(this.detok ? this.detok.flush() : "", true);
+    this.#emit(this.#detok ? this.#detok.flush() : "", true);
     if (this.done) return;
     this.finishReason = reason;
     this.done = true;

@@ -23,23 +23,22 @@ export class History {
   /** Prompt and generated ids; `length` of them are valid. */
   tokens: Int32Array;
   length = 0;
-  private readonly counts: Int32Array;
-  private readonly distinct: Int32Array;
-  private readonly pos: Int32Array;
-  private nDistinct = 0;
-  private readonly penalized: boolean;
-  private readonly ngrams = new Map<number, number[]>();
+  readonly #counts: Int32Array;
+  readonly #distinct: Int32Array;
+  readonly #pos: Int32Array;
+  #nDistinct = 0;
+  readonly #penalized: boolean;
+  readonly #ngrams = new Map<number, number[]>();
 
-  constructor(
-    private readonly r: Resolved,
-    capacity: number,
-  ) {
+  readonly #r: Resolved;
+  constructor(r: Resolved, capacity: number) {
+    this.#r = r;
     this.tokens = new Int32Array(Math.max(16, capacity));
-    this.penalized = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
-    const n = this.penalized ? r.vocabSize : 0;
-    this.counts = new Int32Array(n);
-    this.distinct = new Int32Array(n);
-    this.pos = new Int32Array(n);
+    this.#penalized = r.repetitionPenalty !== 1 || r.presencePenalty !== 0 || r.frequencyPenalty !== 0;
+    const n = this.#penalized ? r.vocabSize : 0;
+    this.#counts = new Int32Array(n);
+    this.#distinct = new Int32Array(n);
+    this.#pos = new Int32Array(n);
   }
 
   push(t: number): void {
@@ -50,34 +49,34 @@ export class History {
     }
     const L = ++this.length;
     this.tokens[L - 1] = t;
-    if (this.penalized) {
-      const N = this.r.penaltyLastN;
-      if (N !== 0) this.add(t);
-      if (N > 0 && L > N) this.remove(this.tokens[L - 1 - N]!);
+    if (this.#penalized) {
+      const N = this.#r.penaltyLastN;
+      if (N !== 0) this.#add(t);
+      if (N > 0 && L > N) this.#remove(this.tokens[L - 1 - N]!);
     }
-    const n = this.r.noRepeatNgramSize;
+    const n = this.#r.noRepeatNgramSize;
     if (n > 0 && L >= n) {
       const start = L - n;
       const h = hashIds(this.tokens, start, n - 1);
-      const list = this.ngrams.get(h);
+      const list = this.#ngrams.get(h);
       if (list) list.push(start);
-      else this.ngrams.set(h, [start]);
+      else this.#ngrams.set(h, [start]);
     }
   }
 
-  private add(t: number): void {
-    if (this.counts[t]!++ === 0) {
-      this.pos[t] = this.nDistinct;
-      this.distinct[this.nDistinct++] = t;
+  #add(t: number): void {
+    if (this.#counts[t]!++ === 0) {
+      this.#pos[t] = this.#nDistinct;
+      this.#distinct[this.#nDistinct++] = t;
     }
   }
 
-  private remove(t: number): void {
-    if (--this.counts[t]! === 0) {
-      const last = this.distinct[--this.nDistinct]!;
-      const at = this.pos[t]!;
-      this.distinct[at] = last;
-      this.pos[last] = at;
+  #remove(t: number): void {
+    if (--this.#counts[t]! === 0) {
+      const last = this.#distinct[--this.#nDistinct]!;
+      const at = this.#pos[t]!;
+      this.#distinct[at] = last;
+      this.#pos[last] = at;
     }
   }
 
@@ -93,16 +92,16 @@ export class History {
   /** Writes the penalty pairs, n-gram bans, bad-word bans and suppressed tokens for the next step. */
   write(views: Views, lists: ContextLists, suppress: readonly number[]): void {
     const p = views.params,
-      r = this.r;
+      r = this.#r;
     const pairs = views.pairs;
-    for (let k = 0; k < this.nDistinct; k++) {
-      const t = this.distinct[k]!;
+    for (let k = 0; k < this.#nDistinct; k++) {
+      const t = this.#distinct[k]!;
       pairs[2 * k] = t;
-      pairs[2 * k + 1] = this.counts[t]!;
+      pairs[2 * k + 1] = this.#counts[t]!;
     }
-    p[P_N_PAIRS] = this.nDistinct;
+    p[P_N_PAIRS] = this.#nDistinct;
     p[P_N_CTX] = 0;
-    p[P_N_BAN_NGRAM] = r.noRepeatNgramSize > 0 ? this.ngramBans(views.bans, lists) : 0;
+    p[P_N_BAN_NGRAM] = r.noRepeatNgramSize > 0 ? this.#ngramBans(views.bans, lists) : 0;
     p[P_N_BAN_WORDS] =
       r.badWordsIds.length > 0 ? lists.badWordBans(this.tokens, this.length, r.badWordsIds, views.bans, views.vpad) : 0;
     const base = 2 * views.vpad;
@@ -113,12 +112,12 @@ export class History {
   }
 
   /** Tokens that followed an earlier occurrence of the last n - 1 tokens (Hugging Face's no-repeat rule). */
-  private ngramBans(out: Uint32Array, lists: ContextLists): number {
-    const n = this.r.noRepeatNgramSize,
+  #ngramBans(out: Uint32Array, lists: ContextLists): number {
+    const n = this.#r.noRepeatNgramSize,
       L = this.length,
       t = this.tokens;
     if (L + 1 < n) return 0;
-    const starts = this.ngrams.get(hashIds(t, L - (n - 1), n - 1));
+    const starts = this.#ngrams.get(hashIds(t, L - (n - 1), n - 1));
     if (!starts) return 0;
     const m = lists.nextMark(),
       marks = lists.marks;

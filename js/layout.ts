@@ -37,8 +37,6 @@ export interface EngineExports {
   recover(): void;
   beamRow(row: number, k: number): number;
   powF64(x: number, y: number): number;
-  baselineMax(n: number): number;
-  baselineExpSum(n: number, max: number): number;
 }
 
 /** Typed-array views over one instance's regions; rebuilt whenever the memory's buffer changes. */
@@ -63,28 +61,30 @@ export class Views {
   biasListIds!: Uint32Array;
   biasListValues!: Float32Array;
 
+  readonly #ex: EngineExports;
   constructor(
-    private readonly ex: EngineExports,
+    ex: EngineExports,
     readonly vocab: number,
     readonly nRows = 1,
   ) {
+    this.#ex = ex;
     this.vpad = (vocab + 31) & ~31;
     this.buffer = ex.memory.buffer;
-    this.build();
+    this.#build();
   }
 
   /** Returns itself, with views rebuilt if the memory grew (a grow detaches every old view). */
   fresh(): this {
-    if (this.ex.memory.buffer !== this.buffer) {
-      this.buffer = this.ex.memory.buffer;
-      this.build();
+    if (this.#ex.memory.buffer !== this.buffer) {
+      this.buffer = this.#ex.memory.buffer;
+      this.#build();
     }
     return this;
   }
 
-  private build(): void {
+  #build(): void {
     const b = this.buffer,
-      at = (f: number) => this.ex.offsetOf(f),
+      at = (f: number) => this.#ex.offsetOf(f),
       v = this.vocab,
       n = this.vpad;
     this.params = new Float64Array(b, at(F_PARAMS), PARAM_SLOTS);

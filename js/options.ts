@@ -32,7 +32,7 @@ export const LLAMA_ORDER: readonly TransformName[] = Object.freeze(
 
 /** Options that configure no single transform. */
 const GENERAL = ["vocabSize", "seed", "order", "minTokensToKeep", "penaltyLastN"];
-const KNOWN = new Set([...GENERAL, ...TRANSFORMS.flatMap((t) => t.options)]);
+const KNOWN = new Set([...GENERAL, ...TRANSFORMS.flatMap((t) => t.options ?? [t.name])]);
 
 const MAX_VOCAB = 1 << 20;
 

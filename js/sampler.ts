@@ -68,26 +68,27 @@ export interface Draw {
 
 export class SamplerImpl implements Sampler {
   readonly vocabSize: number;
-  private readonly views: Views;
-  private readonly lists: ContextLists;
-  private mu: number;
+  readonly #views: Views;
+  readonly #lists: ContextLists;
+  #mu: number;
   /** Set while a generation's step runs (its decode must not use the sampler). */
   busy = false;
 
-  constructor(
-    private readonly ex: EngineExports,
-    private readonly opts: Resolved,
-  ) {
+  readonly #ex: EngineExports;
+  readonly #opts: Resolved;
+  constructor(ex: EngineExports, opts: Resolved) {
+    this.#ex = ex;
+    this.#opts = opts;
     this.vocabSize = opts.vocabSize;
-    this.views = new Views(ex, opts.vocabSize);
-    this.lists = new ContextLists(opts.vocabSize);
-    this.writeOptions();
+    this.#views = new Views(ex, opts.vocabSize);
+    this.#lists = new ContextLists(opts.vocabSize);
+    this.#writeOptions();
     ex.seedRandom(opts.seed);
-    this.mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
+    this.#mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
   }
 
   get mirostatMu(): number {
-    return this.mu;
+    return this.#mu;
   }
 
   /** Throws if a generation's step is running: its decode called back into the sampler. */
@@ -99,28 +100,28 @@ export class SamplerImpl implements Sampler {
 
   /** The random streams (the draw's and XTC's), to put back when a call fails after drawing. */
   saveStreams(): [bigint, bigint] {
-    return [this.ex.rngState(), this.ex.xtcState()];
+    return [this.#ex.rngState(), this.#ex.xtcState()];
   }
 
   restoreStreams(s: [bigint, bigint]): void {
-    this.ex.setRngState(s[0]);
-    this.ex.setXtcState(s[1]);
+    this.#ex.setRngState(s[0]);
+    this.#ex.setXtcState(s[1]);
   }
 
   /** Runs the chain; a wasm trap (none is known) leaves no patched logit or count behind. */
-  private run(flags: number): number {
+  #run(flags: number): number {
     try {
-      return this.ex.run(flags);
+      return this.#ex.run(flags);
     } catch (e) {
-      this.ex.recover();
+      this.#ex.recover();
       throw e;
     }
   }
 
   /** Runs a draw from the sampler's own mu (sample, sampleBatch), which the drawn token then updates. */
-  private draw(name?: string): number {
-    const d = this.drawWith(this.mu, 0, this.opts.mirostat !== null, name);
-    this.mu = d.mu;
+  #draw(name?: string): number {
+    const d = this.drawWith(this.#mu, 0, this.#opts.mirostat !== null, name);
+    this.#mu = d.mu;
     return d.token;
   }
 
@@ -131,15 +132,15 @@ export class SamplerImpl implements Sampler {
    * (NaN without mirostat). The caller has loaded the logits and the context lists.
    */
   drawWith(mu: number, nTop: number, logprob: boolean, name?: string): Draw {
-    const v = this.views.fresh();
-    const m = this.opts.mirostat;
+    const v = this.#views.fresh();
+    const m = this.#opts.mirostat;
     v.params[P_MIROSTAT_MU] = mu;
     v.params[P_TOP_N] = Math.max(1, Math.min(nTop, this.vocabSize));
     const detailed = logprob || m !== null;
     const flags = FLAG_SAMPLE | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
-    const token = this.check(this.run(flags), name);
+    const token = this.#check(this.#run(flags), name);
     const lp = detailed ? v.result[R_LOGPROB]! : NaN;
-    return { token, logprob: lp, top: nTop > 0 ? this.readTop() : [], mu: m ? nextMu(m, mu, lp) : NaN };
+    return { token, logprob: lp, top: nTop > 0 ? this.#readTop() : [], mu: m ? nextMu(m, mu, lp) : NaN };
   }
 
   /**
@@ -147,42 +148,42 @@ export class SamplerImpl implements Sampler {
    * the context lists (which validates the context first when it comes from the caller).
    */
   loadWith(logits: Float32Array | undefined, write: (v: Views) => void): void {
-    this.checkLogits(logits);
-    write(this.views.fresh());
-    this.copyLogits(logits);
+    this.#checkLogits(logits);
+    write(this.#views.fresh());
+    this.#copyLogits(logits);
   }
 
   get logits(): Float32Array {
-    return this.views.fresh().logits;
+    return this.#views.fresh().logits;
   }
 
   sample(logits?: Float32Array, context?: ArrayLike<number>): number {
     this.guard();
-    this.load(logits, context);
-    return this.draw();
+    this.#load(logits, context);
+    return this.#draw();
   }
 
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
     this.guard();
-    this.load(logits, context);
-    this.check(this.run(FLAG_PROBS));
-    return this.views.fresh().exp.slice();
+    this.#load(logits, context);
+    this.#check(this.#run(FLAG_PROBS));
+    return this.#views.fresh().exp.slice();
   }
 
   topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[] {
     this.guard();
     integer("n", n, 0, Number.MAX_SAFE_INTEGER);
-    this.load(logits, context);
+    this.#load(logits, context);
     if (n === 0) return [];
-    const v = this.views.fresh();
+    const v = this.#views.fresh();
     v.params[P_TOP_N] = Math.min(n, this.vocabSize);
-    this.check(this.run(FLAG_TOP));
-    return this.readTop();
+    this.#check(this.#run(FLAG_TOP));
+    return this.#readTop();
   }
 
   generation(options: GenerationOptions = {}): Generation {
     this.guard();
-    return new GenerationImpl(this, this.lists, this.opts, options);
+    return new GenerationImpl(this, this.#lists, this.#opts, options);
   }
 
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
@@ -197,17 +198,17 @@ export class SamplerImpl implements Sampler {
     const list = contexts === undefined ? undefined : contexts.slice(); // each context read once, below
     const out = new Int32Array(batch);
     const streams = this.saveStreams(),
-      mu = this.mu;
+      mu = this.#mu;
     try {
       for (let b = 0; b < batch; b++) {
         // the context first (it validates while it copies), then the row
-        this.lists.write(list?.[b], this.opts, this.views.fresh(), `contexts[${b}]`);
-        this.views.fresh().logits.set(rows.subarray(b * v, (b + 1) * v));
-        out[b] = this.draw(`rows[${b}]`);
+        this.#lists.write(list?.[b], this.#opts, this.#views.fresh(), `contexts[${b}]`);
+        this.#views.fresh().logits.set(rows.subarray(b * v, (b + 1) * v));
+        out[b] = this.#draw(`rows[${b}]`);
       }
     } catch (e) {
       this.restoreStreams(streams); // a failed batch draws nothing
-      this.mu = mu;
+      this.#mu = mu;
       throw e;
     }
     return out;
@@ -216,28 +217,28 @@ export class SamplerImpl implements Sampler {
   /** Restarts the random streams (and mirostat's mu, as llama.cpp's reset does). */
   reseed(seed: number): void {
     this.guard();
-    this.ex.seedRandom(checkSeed("seed", seed));
-    if (this.opts.mirostat) this.mu = 2 * this.opts.mirostat.tau;
+    this.#ex.seedRandom(checkSeed("seed", seed));
+    if (this.#opts.mirostat) this.#mu = 2 * this.#opts.mirostat.tau;
   }
 
   setAllowedTokens(mask: Uint32Array | null): void {
     this.guard();
     const m = checkMask(mask, this.vocabSize, "mask");
-    if (m !== null && !this.opts.order.includes("allowedTokens")) {
+    if (m !== null && !this.#opts.order.includes("allowedTokens")) {
       throw new RangeError('setAllowedTokens needs "allowedTokens" in the order option');
     }
-    this.opts.allowedTokens = m;
-    this.writeProgram(); // per step for grammar engines: the mask and the op list, nothing else
+    this.#opts.allowedTokens = m;
+    this.#writeProgram(); // per step for grammar engines: the mask and the op list, nothing else
   }
 
   /** Validates, writes the context lists, then copies the logits (unless they are this.logits). */
-  private load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
+  #load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
     // validates the context while writing its lists (engine scratch), before the logits are touched
-    this.loadWith(logits, (v) => this.lists.write(context, this.opts, v, "context"));
-    this.views.params[P_MIROSTAT_MU] = this.mu;
+    this.loadWith(logits, (v) => this.#lists.write(context, this.#opts, v, "context"));
+    this.#views.params[P_MIROSTAT_MU] = this.#mu;
   }
 
-  private checkLogits(logits: Float32Array | undefined): void {
+  #checkLogits(logits: Float32Array | undefined): void {
     if (logits === undefined) return;
     if (!(logits instanceof Float32Array))
       throw typeError("logits", `a Float32Array of vocabSize (${this.vocabSize}) values`, logits);
@@ -245,17 +246,17 @@ export class SamplerImpl implements Sampler {
       throw rangeError("logits.length", `vocabSize (${this.vocabSize})`, logits.length);
   }
 
-  private copyLogits(logits: Float32Array | undefined): Views {
-    const v = this.views.fresh();
+  #copyLogits(logits: Float32Array | undefined): Views {
+    const v = this.#views.fresh();
     if (logits !== undefined && !(logits.buffer === v.logits.buffer && logits.byteOffset === v.logits.byteOffset)) {
       v.logits.set(logits);
     }
     return v;
   }
 
-  private check(code: number, name = "logits"): number {
+  #check(code: number, name = "logits"): number {
     if (code >= 0) return code;
-    const r = this.views.fresh().result;
+    const r = this.#views.fresh().result;
     if (code === ERR_INVALID_LOGIT) {
       throw rangeError(`${name}[${r[R_ERROR_INDEX]}]`, "finite or -Infinity", r[R_ERROR_VALUE]);
     }
@@ -265,29 +266,32 @@ export class SamplerImpl implements Sampler {
     throw new Error(`llm-sampler engine returned unknown code ${code}`);
   }
 
-  private readTop(): TopLogprob[] {
-    const v = this.views.fresh();
+  #readTop(): TopLogprob[] {
+    const v = this.#views.fresh();
     const c = v.result[R_N_TOP]!;
     const out: TopLogprob[] = [];
     for (let i = 0; i < c; i++) out.push({ token: v.candIdx[i]!, logprob: v.candKey[i]! });
     return out;
   }
 
-  private writeOptions(): void {
-    const o = this.opts,
-      v = this.views.fresh(),
+  #writeOptions(): void {
+    const o = this.#opts,
+      v = this.#views.fresh(),
       p = v.params;
     p[P_GREEDY] = o.temperature === 0 && !o.llama ? 1 : 0;
     p[P_LLAMA] = o.llama ? 1 : 0;
     p[P_MIN_KEEP] = Math.min(o.minTokensToKeep, 0x7fffffff);
-    for (const t of TRANSFORMS) t.write(v, o);
-    this.writeProgram();
+    for (const t of TRANSFORMS) {
+      if (t.slot !== undefined) p[t.slot] = o[t.name as keyof Resolved] as number;
+      t.write?.(v, o);
+    }
+    this.#writeProgram();
   }
 
   /** The allowed-token mask and the op list of the chain. */
-  private writeProgram(): void {
-    const o = this.opts,
-      v = this.views.fresh();
+  #writeProgram(): void {
+    const o = this.#opts,
+      v = this.#views.fresh();
     if (o.allowedTokens) v.mask.set(o.allowedTokens);
     const ops = program(o);
     if (ops.length > PROGRAM_SLOTS) throw new Error("llm-sampler: chain longer than the engine's program");

@@ -177,21 +177,20 @@ export interface ResolveContext {
 export interface Transform {
   readonly name: TransformName;
   readonly op: number;
-  /** The SamplerOptions keys this transform reads. */
-  readonly options: readonly string[];
+  /** The SamplerOptions keys this transform reads, when more than its name. */
+  readonly options?: readonly string[];
   /** Validates those options; the result joins the resolved options. */
   readonly resolve: (o: Readonly<Record<string, unknown>>, c: ResolveContext) => Partial<Resolved>;
   /** False at the neutral value: the transform stays out of the program. */
   readonly enabled: (r: Resolved) => boolean;
-  /** Writes the transform's parameter slots (and lists) into the engine. */
-  readonly write: (v: Views, r: Resolved) => void;
+  /** The parameter slot its value goes to, or a writer for anything more. */
+  readonly slot?: number;
+  readonly write?: (v: Views, r: Resolved) => void;
   /** Mirostat replaces it (llama.cpp). */
   readonly truncation?: boolean;
   /** Position in llama.cpp's default chain (LLAMA_ORDER); the table itself is in Hugging Face's order. */
   readonly llamaRank: number;
 }
-
-const none = () => {};
 
 /** A number option in a range, neutral when absent. */
 function ranged(name: string, dflt: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean) {
@@ -261,8 +260,7 @@ function checkMirostat(v: unknown): Required<MirostatOptions> | null {
 /** 0 (greedy), or a temperature whose inverse scales logits within float32. */
 function checkTemperature(v: unknown): number {
   const t = inRange("temperature", v, 1, 0, FLOAT_LIMIT, false, false);
-  if (t !== 0 && t < FLOAT_TINY)
-    throw rangeError("temperature", `0 or in [${FLOAT_TINY}, ${FLOAT_LIMIT}]`, v);
+  if (t !== 0 && t < FLOAT_TINY) throw rangeError("temperature", `0 or in [${FLOAT_TINY}, ${FLOAT_LIMIT}]`, v);
   return t;
 }
 
@@ -290,41 +288,31 @@ export const TRANSFORMS: readonly Transform[] = [
   {
     name: "repetitionPenalty",
     op: OP_REPETITION,
-    options: ["repetitionPenalty"],
     llamaRank: 4,
     resolve: ranged("repetitionPenalty", 1, FLOAT_TINY, FLOAT_LIMIT, false, false),
     enabled: (r) => r.repetitionPenalty !== 1,
-    write: (v, r) => {
-      v.params[P_REPETITION] = r.repetitionPenalty;
-    },
+    slot: P_REPETITION,
   },
   {
     name: "presencePenalty",
     op: OP_PRESENCE,
-    options: ["presencePenalty"],
     llamaRank: 6,
     resolve: (o) => ({ presencePenalty: bounded("presencePenalty", o.presencePenalty, 0) }),
     enabled: (r) => r.presencePenalty !== 0,
-    write: (v, r) => {
-      v.params[P_PRESENCE] = r.presencePenalty;
-    },
+    slot: P_PRESENCE,
   },
   {
     name: "frequencyPenalty",
     op: OP_FREQUENCY,
-    options: ["frequencyPenalty"],
     llamaRank: 5,
     resolve: (o) => ({ frequencyPenalty: bounded("frequencyPenalty", o.frequencyPenalty, 0) }),
     enabled: (r) => r.frequencyPenalty !== 0,
-    write: (v, r) => {
-      v.params[P_FREQUENCY] = r.frequencyPenalty;
-    },
+    slot: P_FREQUENCY,
   },
   {
     // Hugging Face has no DRY: it sits as in llama.cpp, after the penalties.
     name: "dry",
     op: OP_DRY,
-    options: ["dry"],
     llamaRank: 7,
     resolve: (o, c) => ({ dry: resolveDry(o.dry, c.vocabSize) }),
     enabled: (r) => r.dry !== null,
@@ -336,7 +324,6 @@ export const TRANSFORMS: readonly Transform[] = [
   {
     name: "noRepeatNgramSize",
     op: OP_NGRAM_BANS,
-    options: ["noRepeatNgramSize"],
     llamaRank: 3,
     resolve: (o) => ({
       noRepeatNgramSize:
@@ -345,21 +332,17 @@ export const TRANSFORMS: readonly Transform[] = [
           : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
     }),
     enabled: (r) => r.noRepeatNgramSize > 0,
-    write: none,
   },
   {
     name: "badWordsIds",
     op: OP_BAD_WORDS,
-    options: ["badWordsIds"],
     llamaRank: 2,
     resolve: (o, c) => ({ badWordsIds: checkBadWords(o.badWordsIds, c.vocabSize) }),
     enabled: (r) => r.badWordsIds.length > 0,
-    write: none,
   },
   {
     name: "logitBias",
     op: OP_LOGIT_BIAS,
-    options: ["logitBias"],
     llamaRank: 0,
     resolve: (o, c) => ({ logitBias: checkLogitBias(o.logitBias, c.vocabSize) }),
     enabled: (r) => r.logitBias.size > 0,
@@ -379,7 +362,6 @@ export const TRANSFORMS: readonly Transform[] = [
     // Masks sit with the bias in llama.cpp's chain (a grammar sampler runs first there).
     name: "allowedTokens",
     op: OP_ALLOWED,
-    options: ["allowedTokens"],
     llamaRank: 1,
     resolve: (o, c) => ({ allowedTokens: checkMask(o.allowedTokens, c.vocabSize) }),
     enabled: (r) => r.allowedTokens !== null,
@@ -405,20 +387,16 @@ export const TRANSFORMS: readonly Transform[] = [
   {
     name: "topNSigma",
     op: OP_TOP_N_SIGMA,
-    options: ["topNSigma"],
     llamaRank: 8,
     truncation: true,
     resolve: (o) => ({ topNSigma: bounded("topNSigma", o.topNSigma, 0) }),
     enabled: (r) => r.topNSigma > 0,
-    write: (v, r) => {
-      v.params[P_TOP_N_SIGMA] = r.topNSigma;
-    },
+    slot: P_TOP_N_SIGMA,
   },
   {
     // llama.cpp's top-k takes no minTokensToKeep and keeps exactly k.
     name: "topK",
     op: OP_TOP_K,
-    options: ["topK"],
     llamaRank: 9,
     truncation: true,
     resolve: (o) => ({ topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, Number.MAX_SAFE_INTEGER) }),
@@ -430,82 +408,63 @@ export const TRANSFORMS: readonly Transform[] = [
   {
     name: "topP",
     op: OP_TOP_P,
-    options: ["topP"],
     llamaRank: 11,
     truncation: true,
     resolve: ranged("topP", 1, 0, 1, true, false),
     enabled: (r) => r.topP < 1,
-    write: (v, r) => {
-      v.params[P_TOP_P] = r.topP;
-    },
+    slot: P_TOP_P,
   },
   {
     // Above 1 only with llama.cpp's rules (its tests use 1.05: the best minTokensToKeep stay).
     name: "minP",
     op: OP_MIN_P,
-    options: ["minP"],
     llamaRank: 12,
     truncation: true,
     resolve: (o, c) => ({ minP: inRange("minP", o.minP, 0, 0, c.llama ? Infinity : 1, false, c.llama) }),
     enabled: (r) => r.minP > 0,
-    write: (v, r) => {
-      v.params[P_MIN_P] = r.minP;
-    },
+    slot: P_MIN_P,
   },
   {
     name: "typicalP",
     op: OP_TYPICAL_P,
-    options: ["typicalP"],
     llamaRank: 10,
     truncation: true,
     resolve: ranged("typicalP", 1, 0, 1, true, false),
     enabled: (r) => r.typicalP < 1,
-    write: (v, r) => {
-      v.params[P_TYPICAL_P] = r.typicalP;
-    },
+    slot: P_TYPICAL_P,
   },
   {
     name: "epsilonCutoff",
     op: OP_EPSILON,
-    options: ["epsilonCutoff"],
     llamaRank: 13,
     truncation: true,
     resolve: ranged("epsilonCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.epsilonCutoff > 0,
-    write: (v, r) => {
-      v.params[P_EPSILON] = r.epsilonCutoff;
-    },
+    slot: P_EPSILON,
   },
   {
     name: "etaCutoff",
     op: OP_ETA,
-    options: ["etaCutoff"],
     llamaRank: 14,
     truncation: true,
     resolve: ranged("etaCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.etaCutoff > 0,
-    write: (v, r) => {
-      v.params[P_ETA] = r.etaCutoff;
-    },
+    slot: P_ETA,
   },
   {
     // KoboldCpp / text-generation-webui: keep p >= topA * p_max^2. Neither library has it: with the cutoffs.
     name: "topA",
     op: OP_TOP_A,
-    options: ["topA"],
     llamaRank: 15,
     truncation: true,
     resolve: ranged("topA", 0, 0, 1, false, false),
     enabled: (r) => r.topA > 0,
-    write: (v, r) => {
-      v.params[P_TOP_A] = r.topA;
-    },
+    slot: P_TOP_A,
   },
   {
     // Hugging Face has no XTC: it sits as in llama.cpp, after the truncations.
     name: "xtc",
     op: OP_XTC,
-    options: ["xtc"],
     llamaRank: 16,
     truncation: true,
     resolve: (o) => checkXtc(o.xtc),
@@ -518,7 +477,6 @@ export const TRANSFORMS: readonly Transform[] = [
   {
     name: "mirostat",
     op: OP_MIROSTAT,
-    options: ["mirostat"],
     llamaRank: 18,
     resolve: (o) => ({ mirostat: checkMirostat(o.mirostat) }),
     enabled: (r) => r.mirostat !== null,

@@ -1,11 +1,18 @@
-// Writes js/generated/wasm-inline.ts: the release wasm, deflated (raw, level 9) and base64-encoded, so the
+// Writes js/generated/wasm-inline.ts: the release wasm, deflated (raw, zopfli) and base64-encoded, so the
 // default entry needs no file. Deflating first matters for bundle size: gzip packs base64 of raw wasm to
 // about 1.35x the gzipped wasm, and base64 of deflated wasm to about 1.01x.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { deflateRawSync, constants } from "node:zlib";
+import { inflateRawSync } from "node:zlib";
+import zopfli from "@gfx/zopfli";
 
 const bytes = readFileSync(new URL("../build/sampler.wasm", import.meta.url));
-const packed = deflateRawSync(bytes, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+// Zopfli's raw deflate: the same format DecompressionStream("deflate-raw") and zlib read, about 4% smaller
+// than zlib's level 9 (370 bytes of the gzipped bundle).
+const packed = await new Promise((resolve, reject) =>
+  zopfli.deflate(bytes, { numiterations: 15 }, (e, out) => (e ? reject(e) : resolve(Buffer.from(out)))),
+);
+if (Buffer.compare(inflateRawSync(packed), bytes) !== 0)
+  throw new Error("inline-wasm: the deflated engine does not inflate back");
 mkdirSync(new URL("../js/generated/", import.meta.url), { recursive: true });
 writeFileSync(
   new URL("../js/generated/wasm-inline.ts", import.meta.url),

@@ -49,7 +49,11 @@ describe("option errors", () => {
       /logitBias\[5\] must be -Infinity or in \[-1e\+30, 1e\+30\], got Infinity/,
       RangeError,
     ],
-    [{ vocabSize: V, logitBias: { 5: NaN } }, /logitBias\[5\] must be -Infinity or in \[-1e\+30, 1e\+30\], got NaN/, RangeError],
+    [
+      { vocabSize: V, logitBias: { 5: NaN } },
+      /logitBias\[5\] must be -Infinity or in \[-1e\+30, 1e\+30\], got NaN/,
+      RangeError,
+    ],
     [
       { vocabSize: V, logitBias: [1, 2] },
       /logitBias must be a Record<number, number> or a Map<number, number>, got \[1, 2\]/,
