@@ -2,8 +2,9 @@
 // could still change, nothing lost, nothing emitted twice.
 //
 // The rule (README, "Streaming"): text is released once one more token has not changed it, that is the
-// longest common prefix of decode(window) before and after the latest token; a trailing run of U+FFFD (an
-// incomplete character of a byte-level tokenizer) is held too, until it completes or has stayed U+FFFD for
+// longest common prefix of decode(window) before and after the latest token. A trailing run of U+FFFD (an
+// incomplete character of a byte-level tokenizer) and of spaces (Hugging Face's clean-up removes a space
+// before ".", "'s", ... and around " ' ") is held too, until something follows it or it has waited for
 // 4 more tokens (UTF-8 needs at most 4 bytes), after which it is real text. decode sees a short window of
 // the latest tokens, never the whole sequence: tokens whose text is released are dropped from its front,
 // keeping KEEP of them as context (SentencePiece decodes a token differently at the start).
@@ -15,8 +16,8 @@ const KEEP = 6;
 const TRIM_AT = 12;
 /** A decoder that keeps changing its text cannot hold more than this many tokens. */
 const HARD_LIMIT = 64;
-/** Pushes a trailing U+FFFD waits before it counts as text. */
-const FFFD_WAIT = 4;
+/** Pushes a held tail (U+FFFD, spaces) waits before it counts as text. */
+const TAIL_WAIT = 4;
 
 function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -32,9 +33,9 @@ export class Detokenizer {
   #text = "";
   /** How much of `text` is released. */
   #released = 0;
-  /** Where the held U+FFFD run starts, and for how many pushes it has been held. */
-  #fffdAt = -1;
-  #fffdWait = 0;
+  /** Where the held tail starts, and for how many pushes it has been held. */
+  #tailAt = -1;
+  #tailWait = 0;
 
   readonly #decodeFn: (tokens: number[]) => string;
 
@@ -57,16 +58,17 @@ export class Detokenizer {
     const start = this.#released;
     const stable = Math.max(start, commonPrefix(this.#text, text));
     let end = stable;
-    while (end > start && text.charCodeAt(end - 1) === 0xfffd) end--;
-    let fffdAt = -1,
-      fffdWait = 0;
+    for (let c = text.charCodeAt(end - 1); end > start && (c === 0xfffd || c === 0x20); c = text.charCodeAt(end - 1))
+      end--;
+    let tailAt = -1,
+      tailWait = 0;
     if (end < stable) {
-      fffdAt = end;
-      fffdWait = this.#fffdAt === end ? this.#fffdWait + 1 : 1;
-      if (fffdWait >= FFFD_WAIT) {
+      tailAt = end;
+      tailWait = this.#tailAt === end ? this.#tailWait + 1 : 1;
+      if (tailWait >= TAIL_WAIT) {
         end = stable;
-        fffdAt = -1;
-        fffdWait = 0;
+        tailAt = -1;
+        tailWait = 0;
       }
     }
     // Everything that can throw is done (unless trimming decodes below, which assigns nothing before it).
@@ -77,19 +79,21 @@ export class Detokenizer {
       const kept = w.slice(w.length - KEEP);
       const keptText = this.#decode(kept);
       const cut = t.length - keptText.length;
-      const fits = t.endsWith(keptText) && cut <= released;
+      const fits = t.endsWith(keptText) && cut <= end;
       if (fits || w.length > HARD_LIMIT) {
+        // a decoder whose text keeps changing is cut off here: what the dropped tokens held is released
+        if (!fits) end = Math.max(end, Math.min(cut, t.length));
         w = kept;
         t = keptText;
-        released = Math.max(0, released - cut);
-        if (fffdAt >= 0) fffdAt -= cut;
+        released = Math.max(0, end - cut);
+        tailAt = tailAt >= cut ? tailAt - cut : -1;
       }
     }
     this.#window = w;
     this.#text = t;
     this.#released = released;
-    this.#fffdAt = fffdAt;
-    this.#fffdWait = fffdWait;
+    this.#tailAt = tailAt;
+    this.#tailWait = tailWait;
     return text.slice(start, end);
   }
 
@@ -104,18 +108,18 @@ export class Detokenizer {
     this.#window = [];
     this.#text = "";
     this.#released = 0;
-    this.#fffdAt = -1;
-    this.#fffdWait = 0;
+    this.#tailAt = -1;
+    this.#tailWait = 0;
     return out;
   }
 
   /** The state, for a caller that must undo a push (a failed step). */
   save(): unknown {
-    return [this.#window, this.#text, this.#released, this.#fffdAt, this.#fffdWait];
+    return [this.#window, this.#text, this.#released, this.#tailAt, this.#tailWait];
   }
 
   restore(s: unknown): void {
-    [this.#window, this.#text, this.#released, this.#fffdAt, this.#fffdWait] = s as [
+    [this.#window, this.#text, this.#released, this.#tailAt, this.#tailWait] = s as [
       number[],
       string,
       number,

@@ -317,7 +317,13 @@ describe("streaming invariant over seeded random generations", () => {
             let k = 0;
             while (k < before.length && before[k] === full[k]) k++;
             const stable = full.slice(0, k);
-            expect(g.text).toBe(stable.slice(0, stable.length - oracleHeld(stable, stops)));
+            // a trailing run of spaces may be held for up to 4 more tokens (Hugging Face's clean-up removes them)
+            let lo = stable.length;
+            while (lo > 0 && stable[lo - 1] === " ") lo--;
+            const released = (x: string) => x.slice(0, x.length - oracleHeld(x, stops));
+            const ok = [];
+            for (let L = lo; L <= stable.length; L++) ok.push(released(stable.slice(0, L)));
+            expect(ok).toContain(g.text);
           } else {
             expect(g.finishReason).toBe("length");
             expect(g.text).toBe(full);
