@@ -67,11 +67,9 @@ export function inRange(
   return x;
 }
 
-/** An object with no keys but `keys`, or an error naming the option (`unknown option xtc.thresh`). */
+/** A copy of an object with no keys but `keys` (each read once), or an error naming the option (`unknown option xtc.thresh`). */
 export function plainObject(name: string, v: unknown, keys: string[]): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
-  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new TypeError(`unknown option ${name}.${k}`);
-  return v as Record<string, unknown>;
+  return ownOptions(name, v, new Set(keys), `option ${name}.`);
 }
 
 /** The length of an array-like, read once: an integer in [0, 2^32). */
@@ -106,9 +104,9 @@ export function ownOptions(
   what = "option",
 ): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw typeError(name, "an object", v);
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null); // nothing inherited, not even from Object.prototype
   for (const k of Object.keys(v)) {
-    if (!known.has(k)) throw new TypeError(`unknown ${what} ${show(k)}`);
+    if (!known.has(k)) throw new TypeError(`unknown ${what}${what.endsWith(".") ? k : ` ${show(k)}`}`);
     out[k] = (v as Record<string, unknown>)[k];
   }
   return out;

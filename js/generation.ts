@@ -152,7 +152,7 @@ export class GenerationImpl implements Generation {
   }
 
   step(logits?: Float32Array): StepResult {
-    if (this.#busy) throw new Error("step() was called from inside this generation's decode; decode must not step");
+    if (this.#busy) throw new Error(REENTERED);
     this.#sampler.guard();
     if (this.done)
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
@@ -316,3 +316,4 @@ export class GenerationImpl implements Generation {
 }
 
 const NONE: readonly number[] = [];
+export const REENTERED = "decode called back into its generation or sampler: decode must not use them";

@@ -1,6 +1,6 @@
 // Sampler options: the general ones (vocabulary, seed, order, minTokensToKeep, penalty window) and the
 // resolution of every transform's options through the table in transforms.ts, then the chain program.
-import { integer, rangeError, show, typeError } from "./errors.js";
+import { integer, ownOptions, rangeError, typeError } from "./errors.js";
 import { OP_SUPPRESS } from "./layout.js";
 import {
   TRANSFORMS,
@@ -67,17 +67,8 @@ function checkOrder(v: unknown): { order: readonly TransformName[]; llama: boole
   return { order: Object.freeze(order), llama: false };
 }
 
-/** The options' own enumerable properties, each read once (getters included; the prototype is ignored). */
-function snapshot(o: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) out[k] = (o as Record<string, unknown>)[k];
-  return out;
-}
-
 export function resolveOptions(options: SamplerOptions): Resolved {
-  if (typeof options !== "object" || options === null) throw typeError("options", "an object", options);
-  const o = snapshot(options);
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new TypeError(`unknown option ${show(k)}`);
+  const o = ownOptions("options", options, KNOWN); // own properties, each read once
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
   const vocabSize = integer("vocabSize", o.vocabSize, 1, MAX_VOCAB);
   const seed = o.seed === undefined ? randomSeed() : checkSeed("seed", o.seed);

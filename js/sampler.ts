@@ -1,7 +1,7 @@
 // The Sampler: validates every argument, writes options and context lists into the engine, runs the
 // chain in wasm and turns error codes into errors that name the argument.
 import { ContextLists } from "./context.js";
-import { GenerationImpl, type Generation, type GenerationOptions } from "./generation.js";
+import { GenerationImpl, REENTERED, type Generation, type GenerationOptions } from "./generation.js";
 import { createEngine } from "./engine.js";
 import { integer, rangeError, typeError } from "./errors.js";
 import {
@@ -94,7 +94,7 @@ export class SamplerImpl implements Sampler {
   /** Throws if a generation's step is running: its decode called back into the sampler. */
   guard(): void {
     if (this.busy) {
-      throw new Error("the sampler was called from inside a generation's decode; decode must not use the sampler");
+      throw new Error(REENTERED);
     }
   }
 
