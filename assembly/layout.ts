@@ -189,14 +189,14 @@ export function offsetOf(field: i32): usize {
   return load<usize>(offsets + ((<usize>field) << 3));
 }
 
-@inline export function param(slot: i32): f64 {
+export function param(slot: i32): f64 {
   return load<f64>(ptr(F_PARAMS) + ((<usize>slot) << 3));
 }
 
-@inline export function setParam(slot: i32, v: f64): void {
+export function setParam(slot: i32, v: f64): void {
   store<f64>(ptr(F_PARAMS) + ((<usize>slot) << 3), v);
 }
 
-@inline export function setResult(slot: i32, v: f64): void {
+export function setResult(slot: i32, v: f64): void {
   store<f64>(ptr(F_RESULT) + ((<usize>slot) << 3), v);
 }

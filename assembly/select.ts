@@ -22,8 +22,8 @@ export const BY_ID: i32 = 2; // lower token id first: the order every draw walks
   return load<f64>(ptr(F_CAND_K) + ((<usize>i) << 3));
 }
 
-/** True when candidate a comes before candidate b in the given order. */
-@inline function before(a: i32, b: i32, order: i32): bool {
+/** True when candidate a comes before candidate b in the given order (not inlined: 0.7 KB of wasm). */
+function before(a: i32, b: i32, order: i32): bool {
   if (order == BY_VALUE) {
     const va = valAt(a),
       vb = valAt(b);

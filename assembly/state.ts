@@ -82,11 +82,11 @@ export function begin(w: usize, flags: i32): void {
 @inline export function setVal(i: i32, v: f64): void {
   store<f64>(ptr(F_CAND_VAL) + ((<usize>i) << 3), v);
 }
-@inline export function minKeep(): i32 {
+export function minKeep(): i32 {
   return <i32>param(P_MIN_KEEP);
 }
 /** llama.cpp's rules are on (order "llama.cpp"). */
-@inline export function llama(): bool {
+export function llama(): bool {
   return param(P_LLAMA) != 0;
 }
 

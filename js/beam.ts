@@ -9,6 +9,7 @@
 import { ContextLists } from "./context.js";
 import { createEngine } from "./engine.js";
 import {
+  allRemoved,
   eosIds,
   FLOAT_LIMIT,
   FLOAT_TINY,
@@ -208,7 +209,7 @@ class BeamSearchImpl implements BeamSearch {
         const i = fv.result[R_ERROR_INDEX]!;
         throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", fv.result[R_ERROR_VALUE]);
       }
-      if (code === ERR_ALL_REMOVED) throw new RangeError(`logits row ${r}: every token is -Infinity; nothing to score`);
+      if (code === ERR_ALL_REMOVED) throw allRemoved(`logits row ${r}`);
       rowCands.push({ logZ: fv.result[R_LOGPROB]!, ids: fv.candIdx.slice(0, code), vals: fv.candVal.slice(0, code) });
     }
     for (let r = 0; r < R; r++) {
@@ -220,11 +221,7 @@ class BeamSearchImpl implements BeamSearch {
       for (let i = 0; i < ids.length; i++) {
         if (!this.#touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
       }
-      if (cands.length === before) {
-        throw new RangeError(
-          `logits row ${r}: every token was removed (all -Infinity, banned or masked); nothing to score`,
-        );
-      }
+      if (cands.length === before) throw allRemoved(`logits row ${r}`);
     }
     cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
     const top = cands.slice(0, this.#beamsToKeep);

@@ -26,17 +26,23 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
-export class Detokenizer {
+/** A detokenizer's state, replaced whole by each push (so a failed step restores it by reference). */
+interface State {
   /** The latest tokens: released context, then the tokens whose text is still held. */
-  #window: number[] = [];
-  /** decode(window) as of the last push. */
-  #text = "";
-  /** How much of `text` is released. */
-  #released = 0;
-  /** Where the held tail starts, and for how many pushes it has been held. */
-  #tailAt = -1;
-  #tailWait = 0;
+  w: number[];
+  /** decode(w) as of the last push. */
+  t: string;
+  /** How much of `t` is released. */
+  r: number;
+  /** Where the held tail starts (-1: none), and for how many pushes it has been held. */
+  at: number;
+  wait: number;
+}
 
+const EMPTY: State = { w: [], t: "", r: 0, at: -1, wait: 0 };
+
+export class Detokenizer {
+  state = EMPTY;
   readonly #decodeFn: (tokens: number[]) => string;
 
   constructor(decodeFn: (tokens: number[]) => string) {
@@ -53,28 +59,27 @@ export class Detokenizer {
    * Adds a token; returns the text it releases. Throws only if decode throws, and then changes nothing.
    */
   push(token: number): string {
-    const window = [...this.#window, token];
-    const text = this.#decode(window);
-    const start = this.#released;
-    const stable = Math.max(start, commonPrefix(this.#text, text));
+    const old = this.state;
+    let w = [...old.w, token];
+    const text = this.#decode(w);
+    const start = old.r;
+    const stable = Math.max(start, commonPrefix(old.t, text));
     let end = stable;
     for (let c = text.charCodeAt(end - 1); end > start && (c === 0xfffd || c === 0x20); c = text.charCodeAt(end - 1))
       end--;
-    let tailAt = -1,
-      tailWait = 0;
+    let at = -1,
+      wait = 0;
     if (end < stable) {
-      tailAt = end;
-      tailWait = this.#tailAt === end ? this.#tailWait + 1 : 1;
-      if (tailWait >= TAIL_WAIT) {
+      at = end;
+      wait = old.at === end ? old.wait + 1 : 1;
+      if (wait >= TAIL_WAIT) {
         end = stable;
-        tailAt = -1;
-        tailWait = 0;
+        at = -1;
+        wait = 0;
       }
     }
-    // Everything that can throw is done (unless trimming decodes below, which assigns nothing before it).
-    let w = window,
-      t = text,
-      released = end;
+    let t = text,
+      r = end;
     if (w.length > TRIM_AT) {
       const kept = w.slice(w.length - KEEP);
       const keptText = this.#decode(kept);
@@ -85,46 +90,23 @@ export class Detokenizer {
         if (!fits) end = Math.max(end, Math.min(cut, t.length));
         w = kept;
         t = keptText;
-        released = Math.max(0, end - cut);
-        tailAt = tailAt >= cut ? tailAt - cut : -1;
+        r = Math.max(0, end - cut);
+        at = at >= cut ? at - cut : -1;
       }
     }
-    this.#window = w;
-    this.#text = t;
-    this.#released = released;
-    this.#tailAt = tailAt;
-    this.#tailWait = tailWait;
+    this.state = { w, t, r, at, wait };
     return text.slice(start, end);
   }
 
   /** The text decoded but not released yet (the next token may still change it). */
   pending(): string {
-    return this.#text.slice(this.#released);
+    return this.state.t.slice(this.state.r);
   }
 
   /** Everything still held: the sequence ended, so nothing can change it any more. */
   flush(): string {
-    const out = this.#text.slice(this.#released);
-    this.#window = [];
-    this.#text = "";
-    this.#released = 0;
-    this.#tailAt = -1;
-    this.#tailWait = 0;
+    const out = this.pending();
+    this.state = EMPTY;
     return out;
-  }
-
-  /** The state, for a caller that must undo a push (a failed step). */
-  save(): unknown {
-    return [this.#window, this.#text, this.#released, this.#tailAt, this.#tailWait];
-  }
-
-  restore(s: unknown): void {
-    [this.#window, this.#text, this.#released, this.#tailAt, this.#tailWait] = s as [
-      number[],
-      string,
-      number,
-      number,
-      number,
-    ];
   }
 }

@@ -124,3 +124,8 @@ export function eosIds(v: unknown, vocab: number): number[] {
   if (v === undefined) return [];
   return typeof v === "object" && v !== null ? tokenIds("eosTokenId", v, vocab) : [tokenId("eosTokenId", v, vocab)];
 }
+
+/** The error for a distribution with nothing left to draw or score. */
+export function allRemoved(name: string): RangeError {
+  return new RangeError(`${name}: every token was removed (all -Infinity, banned or masked); nothing to sample`);
+}

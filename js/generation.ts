@@ -95,7 +95,13 @@ export class GenerationImpl implements Generation {
   /** Mirostat's running mu for this sequence (NaN without mirostat). */
   #mirostatMu: number;
   /** Decoded text not emitted yet: it may begin a stop string. */
-  #held = "";
+  #parts: string[] = [];
+  /** The held text is #parts[#head ..], less the first #off characters; #heldLen characters in all. */
+  #head = 0;
+  #off = 0;
+  #heldLen = 0;
+  /** What this step emitted. */
+  #out = "";
   #stringState = 0;
   #seqState = 0;
   /** Set while step() runs: decode must not re-enter. */
@@ -158,6 +164,11 @@ export class GenerationImpl implements Generation {
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     const count = this.tokens.length;
     const suppress = !this.#ignoreEos && count < this.#minNew ? this.#eos : NONE;
+    if (this.#head > 64 && this.#head * 2 > this.#parts.length) {
+      this.#parts = this.#parts.slice(this.#head); // outside the transaction: the held text is unchanged
+      this.#head = 0;
+    }
+    this.#out = "";
     const streams = this.#sampler.saveStreams();
     const saved = this.#save();
     this.#busy = true;
@@ -165,14 +176,13 @@ export class GenerationImpl implements Generation {
     try {
       this.#sampler.loadWith(logits, (v) => this.#history.write(v, this.#lists, suppress));
       const d = this.#sampler.drawWith(this.#mirostatMu, this.#nTop, true);
-      const before = this.text.length;
       this.#advance(d.token);
       // nothing below can throw: the step is committed
       this.#history.push(d.token);
       this.#mirostatMu = d.mu;
       const result: StepResult = {
         token: d.token,
-        text: this.text.slice(before),
+        text: this.#out,
         done: this.done,
         finishReason: this.finishReason,
         logprob: d.logprob,
@@ -196,26 +206,32 @@ export class GenerationImpl implements Generation {
       this.done,
       this.finishReason,
       this.#committed,
-      this.#held,
+      this.#parts.length,
+      this.#head,
+      this.#off,
+      this.#heldLen,
       this.#stringState,
       this.#seqState,
-      this.#detok?.save(),
+      this.#detok?.state,
     ];
   }
 
   #restore(s: unknown[]): void {
     this.tokens.length = s[0] as number;
-    [, this.text, this.done, this.finishReason, this.#committed, this.#held, this.#stringState, this.#seqState] = s as [
+    this.#parts.length = s[5] as number; // parts are only appended within a step, never changed
+    [, this.text, this.done, this.finishReason, this.#committed, , this.#head, this.#off, this.#heldLen] = s as [
       number,
       string,
       boolean,
       FinishReason,
       number,
-      string,
+      number,
+      number,
       number,
       number,
     ];
-    this.#detok?.restore(s[8]);
+    [this.#stringState, this.#seqState] = s.slice(9) as [number, number];
+    if (this.#detok) this.#detok.state = s[11] as Detokenizer["state"];
   }
 
   /** Appends the token and moves the text along: EOS, stop sequences, stop strings, length. */
@@ -256,35 +272,35 @@ export class GenerationImpl implements Generation {
    * complete in this text the one that starts earliest wins; `final`: nothing is held back.
    */
   #emit(fresh: string, final: boolean): void {
-    if (this.done || fresh.length === 0) {
-      if (final && !this.done) this.#release(this.#held.length);
-      return;
-    }
-    const buf = this.#held + fresh;
+    if (this.done) return;
     const canStop = this.tokens.length >= this.#minNew;
+    const base = this.#heldLen;
     let state = this.#stringState,
       cut = -1,
       cutEnd = 0;
     if (!this.#strings.empty) {
-      for (let i = this.#held.length; i < buf.length; i++) {
-        state = this.#strings.next(state, buf.charCodeAt(i));
+      for (let i = 0; i < fresh.length; i++) {
+        state = this.#strings.next(state, fresh.charCodeAt(i));
         const len = canStop ? this.#strings.match(state) : 0;
-        if (len > 0 && (cut < 0 || i + 1 - len < cut)) {
-          cut = i + 1 - len;
-          cutEnd = i + 1;
+        if (len > 0 && (cut < 0 || base + i + 1 - len < cut)) {
+          cut = base + i + 1 - len;
+          cutEnd = base + i + 1;
         }
       }
     }
     this.#stringState = state;
-    this.#held = buf;
+    if (fresh.length > 0) {
+      this.#parts.push(fresh);
+      this.#heldLen += fresh.length;
+    }
     if (cut >= 0) {
       this.#release(this.#includeStop ? cutEnd : cut);
-      this.#held = "";
+      this.#release(this.#heldLen, false);
       this.done = true;
       this.finishReason = "stop";
       return;
     }
-    this.#release(final ? buf.length : buf.length - this.#strings.heldBack(state));
+    this.#release(final ? this.#heldLen : this.#heldLen - this.#strings.heldBack(state));
   }
 
   /** Whether a stop string completes in `ahead`, text that follows everything fed so far. */
@@ -298,10 +314,25 @@ export class GenerationImpl implements Generation {
     return false;
   }
 
-  /** Emits the first `k` held characters. */
-  #release(k: number): void {
-    this.text += this.#held.slice(0, k);
-    this.#held = this.#held.slice(k);
+  /** Emits the first `k` held characters (or drops them, with `keep` false). */
+  #release(k: number, keep = true): void {
+    this.#heldLen -= k;
+    let out = "";
+    while (k > 0) {
+      const p = this.#parts[this.#head]!;
+      const n = Math.min(k, p.length - this.#off);
+      out += this.#off === 0 && n === p.length ? p : p.slice(this.#off, this.#off + n);
+      k -= n;
+      this.#off += n;
+      if (this.#off === p.length) {
+        this.#head++;
+        this.#off = 0;
+      }
+    }
+    if (keep) {
+      this.text += out;
+      this.#out += out;
+    }
   }
 
   /** Ends the sequence: everything still held is decoded and emitted, up to a stop string if one appears. */

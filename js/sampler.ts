@@ -3,7 +3,7 @@
 import { ContextLists } from "./context.js";
 import { GenerationImpl, REENTERED, type Generation, type GenerationOptions } from "./generation.js";
 import { createEngine } from "./engine.js";
-import { integer, rangeError, typeError } from "./errors.js";
+import { allRemoved, integer, rangeError, typeError } from "./errors.js";
 import {
   ERR_ALL_REMOVED,
   ERR_INVALID_LOGIT,
@@ -261,7 +261,7 @@ export class SamplerImpl implements Sampler {
       throw rangeError(`${name}[${r[R_ERROR_INDEX]}]`, "finite or -Infinity", r[R_ERROR_VALUE]);
     }
     if (code === ERR_ALL_REMOVED) {
-      throw new RangeError(`${name}: every token was removed (all -Infinity, banned or masked); nothing to sample`);
+      throw allRemoved(name);
     }
     throw new Error(`llm-sampler engine returned unknown code ${code}`);
   }
