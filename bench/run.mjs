@@ -196,6 +196,52 @@ async function batchCost() {
  * optimises the hot ones in the background (on 2 cores, seconds later), and the JS wrapper needs its own
  * warm-up; this way the first vocabulary measured does not pay for either.
  */
+/**
+ * 10,000-token generations (vocabulary 1,024, greedy, one scripted token per step) whose decode or stops
+ * stress the holdbacks, each timed whole in paired rounds against a plain one: tokens that decode to U+FFFD,
+ * tokens that decode to "", and text that follows a 100,000-character stop string's prefix all the way.
+ */
+async function generations() {
+  const V = 1024,
+    N = 10_000;
+  const words = Array.from({ length: V }, (_, i) => ` w${i}`);
+  const kinds = {
+    plain: { decode: (ids) => ids.map((i) => words[i]).join("") },
+    "U+FFFD tokens": { decode: (ids) => "\uFFFD".repeat(ids.length) },
+    '"" tokens': { decode: () => "" },
+    "100,000-character stop": {
+      decode: (ids) => "ab".repeat(ids.length),
+      stop: [`${"ab".repeat(50_000)}!`],
+    },
+  };
+  const sampler = await createSampler({ vocabSize: V, temperature: 0 });
+  const run = (o) => () => {
+    const g = sampler.generation({ ...o, maxNewTokens: N });
+    const l = sampler.logits;
+    let last = 0;
+    for (let i = 0; !g.done; i++) {
+      l[last] = 0;
+      last = (i * 7) % V;
+      l[last] = 10;
+      g.step();
+    }
+    l[last] = 0;
+  };
+  const names = Object.keys(kinds);
+  const fns = names.map((k) => run(kinds[k]));
+  const times = (f) => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  for (const f of fns) f(); // warm up
+  const per = names.map(() => []);
+  for (let r = 0; r < (QUICK ? 5 : 9); r++) fns.forEach((f, i) => per[i].push(times(f)));
+  const med = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  const ratio = (i) => med(per[i].map((t, r) => t / per[0][r]));
+  return names.map((name, i) => ({ name, ms: med(per[i]), vsPlain: ratio(i) }));
+}
+
 async function warmUp() {
   const vocab = 32000,
     logits = syntheticLogits(vocab);
@@ -269,6 +315,7 @@ async function main() {
       `vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`,
     );
   }
+  const gens = await generations();
   const alloc = await allocations();
   const batch = await batchCost();
   const targets = [];
@@ -309,6 +356,8 @@ async function main() {
   );
   target("wasm memory growth over both", alloc.wasmGrowthBytes, 0, "bytes", alloc.wasmGrowthBytes === 0);
   target("sampleBatch 32 rows @32000: per row vs sample()", batch.ratio, 1.2, "x", batch.ratio <= 1.2);
+  for (const g of gens.slice(1))
+    target(`10,000-token generation, ${g.name}, vs plain`, g.vsPlain, 2, "x", g.vsPlain <= 2);
   const b8 = beams.find((b) => b.vocab === 151936 && b.numBeams === 8);
   if (b8) target("beam step, 8 beams @151936, vs exp-sum over the rows", b8.vsExpSum, 1.3, "x", b8.vsExpSum <= 1.3);
 
@@ -317,7 +366,7 @@ async function main() {
     writeFileSync(
       new URL("./results.json", import.meta.url),
       JSON.stringify(
-        { machine, date: new Date().toISOString(), rows, beams, allocations: alloc, batch, targets },
+        { machine, date: new Date().toISOString(), rows, beams, generations: gens, allocations: alloc, batch, targets },
         null,
         2,
       ),
@@ -338,6 +387,12 @@ async function main() {
   console.log("| vocab | numBeams | us per step | x exp-sum over the rows |");
   console.log("|---:|---:|---:|---:|");
   for (const b of beams) console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
+  console.log(
+    "\nGenerations of 10,000 tokens (vocabulary 1,024, greedy), whole, in paired rounds against a plain one\n",
+  );
+  console.log("| generation | ms | x plain |");
+  console.log("|---|---:|---:|");
+  for (const g of gens) console.log(`| ${g.name} | ${g.ms.toFixed(1)} | ${g.vsPlain.toFixed(2)} |`);
   console.log(
     "\nTargets (heap growth is measured after a full GC; within 64 KiB counts as none: V8's own bookkeeping)\n",
   );
