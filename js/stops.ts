@@ -4,55 +4,64 @@
 
 /** The automaton over some patterns of numbers (code units or token ids). State 0 is the root. */
 export class StopMatcher {
-  readonly #sym: number[] = [0];
-  readonly #firstChild: number[] = [-1];
-  readonly #nextSibling: number[] = [-1];
-  readonly #fail: number[] = [0];
-  readonly #depth: number[] = [0];
+  // one slot per trie node, at most 1 + the total pattern length of them
+  #sym: Int32Array;
+  #firstChild: Int32Array;
+  #nextSibling: Int32Array;
+  #fail: Int32Array;
   /** Length of the longest pattern that ends at this state (0: none). */
-  readonly #out: number[] = [0];
+  #out: Int32Array;
   /** Length of the longest proper prefix of a pattern that is a suffix of this state's string. */
-  readonly #held: number[] = [0];
+  #held: Int32Array;
   readonly empty: boolean;
 
   constructor(patterns: readonly (readonly number[])[]) {
     this.empty = patterns.length === 0;
-    const terminal: boolean[] = [false];
+    let size = 1;
+    for (const p of patterns) size += p.length;
+    const sym = (this.#sym = new Int32Array(size));
+    const first = (this.#firstChild = new Int32Array(size).fill(-1));
+    const next = (this.#nextSibling = new Int32Array(size).fill(-1));
+    const fail = (this.#fail = new Int32Array(size));
+    const out = (this.#out = new Int32Array(size));
+    const held = (this.#held = new Int32Array(size));
+    const depth = new Int32Array(size);
+    const child = (s: number, c: number) => {
+      for (let t = first[s]!; t >= 0; t = next[t]!) if (sym[t] === c) return t;
+      return -1;
+    };
+    let nodes = 1;
     for (const p of patterns) {
       let s = 0;
       for (const c of p) {
-        let t = this.#child(s, c);
+        let t = child(s, c);
         if (t < 0) {
-          t = this.#sym.length;
-          this.#sym.push(c);
-          this.#firstChild.push(-1);
-          this.#nextSibling.push(this.#firstChild[s]!);
-          this.#firstChild[s] = t;
-          this.#fail.push(0);
-          this.#depth.push(this.#depth[s]! + 1);
-          this.#out.push(0);
-          this.#held.push(0);
-          terminal.push(false);
+          t = nodes++;
+          sym[t] = c;
+          next[t] = first[s]!;
+          first[s] = t;
+          depth[t] = depth[s]! + 1;
         }
         s = t;
       }
-      terminal[s] = true;
+      out[s] = depth[s]!; // terminal: completed below with the failure links
     }
     // breadth first: every state's failure link is a shallower state
-    const queue: number[] = [];
-    for (let c = this.#firstChild[0]!; c >= 0; c = this.#nextSibling[c]!) queue.push(c);
-    for (let head = 0; head < queue.length; head++) {
+    const queue = new Int32Array(nodes);
+    let tail = 0;
+    for (let c = first[0]!; c >= 0; c = next[c]!) queue[tail++] = c;
+    for (let head = 0; head < tail; head++) {
       const s = queue[head]!;
-      for (let c = this.#firstChild[s]!; c >= 0; c = this.#nextSibling[c]!) {
-        queue.push(c);
-        let f = this.#fail[s]!;
-        while (f > 0 && this.#child(f, this.#sym[c]!) < 0) f = this.#fail[f]!;
-        const g = this.#child(f, this.#sym[c]!);
-        this.#fail[c] = g >= 0 && g !== c ? g : 0;
+      for (let c = first[s]!; c >= 0; c = next[c]!) {
+        queue[tail++] = c;
+        let f = fail[s]!,
+          g = child(f, sym[c]!);
+        while (g < 0 && f > 0) g = child((f = fail[f]!), sym[c]!);
+        fail[c] = g >= 0 && g !== c ? g : 0;
       }
-      const f = this.#fail[s]!;
-      this.#out[s] = terminal[s] ? this.#depth[s]! : this.#out[f]!;
-      this.#held[s] = this.#firstChild[s]! >= 0 ? this.#depth[s]! : this.#held[f]!;
+      const f = fail[s]!;
+      if (out[s] === 0) out[s] = out[f]!;
+      held[s] = first[s]! >= 0 ? depth[s]! : held[f]!;
     }
   }
 
