@@ -12,7 +12,7 @@ import { eosIds, integer, ownOptions, rangeError, show, tokenIds, typeError } fr
 import { History } from "./history.js";
 import type { Resolved } from "./options.js";
 import type { SamplerImpl, TopLogprob } from "./sampler.js";
-import { codeUnits, StopMatcher } from "./stops.js";
+import { StopMatcher } from "./stops.js";
 
 export interface GenerationOptions {
   /** Token ids before the generation; the penalties, n-gram bans and bad words see them. */
@@ -124,7 +124,7 @@ export class GenerationImpl implements Generation {
     this.#eos = eosIds(o.eosTokenId, V);
     this.#ignoreEos = flag("ignoreEos", o.ignoreEos);
     this.#includeStop = flag("includeStopInOutput", o.includeStopInOutput);
-    const strings: number[][] = [];
+    const strings: string[] = [];
     const seqs: number[][] = [];
     if (o.stop !== undefined) {
       if (!Array.isArray(o.stop)) throw typeError("stop", "an array of strings and token-id arrays", o.stop);
@@ -134,7 +134,7 @@ export class GenerationImpl implements Generation {
         const s = stop[i];
         if (typeof s === "string") {
           if (s.length === 0) throw rangeError(`stop[${i}]`, "a non-empty string", s);
-          strings.push(codeUnits(s));
+          strings.push(s);
         } else if (typeof s === "object" && s !== null) {
           const ids = tokenIds(`stop[${i}]`, s, V);
           if (ids.length === 0) throw rangeError(`stop[${i}]`, "a non-empty array of token ids", s);
@@ -164,8 +164,9 @@ export class GenerationImpl implements Generation {
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     const count = this.tokens.length;
     const suppress = !this.#ignoreEos && count < this.#minNew ? this.#eos : NONE;
-    if (this.#head > 64 && this.#head * 2 > this.#parts.length) {
-      this.#parts = this.#parts.slice(this.#head); // outside the transaction: the held text is unchanged
+    if (this.#heldLen === 0) {
+      // nothing held (so #off is 0): start the queue afresh, outside the transaction
+      this.#parts = [];
       this.#head = 0;
     }
     this.#out = "";

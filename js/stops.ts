@@ -15,7 +15,8 @@ export class StopMatcher {
   #held: Int32Array;
   readonly empty: boolean;
 
-  constructor(patterns: readonly (readonly number[])[]) {
+  /** Patterns: token-id arrays, or strings (their UTF-16 code units). */
+  constructor(patterns: readonly (readonly number[] | string)[]) {
     this.empty = patterns.length === 0;
     let size = 1;
     for (const p of patterns) size += p.length;
@@ -33,7 +34,8 @@ export class StopMatcher {
     let nodes = 1;
     for (const p of patterns) {
       let s = 0;
-      for (const c of p) {
+      for (let i = 0; i < p.length; i++) {
+        const c = typeof p === "string" ? p.charCodeAt(i) : p[i]!;
         let t = child(s, c);
         if (t < 0) {
           t = nodes++;
@@ -89,11 +91,4 @@ export class StopMatcher {
   heldBack(s: number): number {
     return this.#held[s]!;
   }
-}
-
-/** The UTF-16 code units of a string, as pattern symbols. */
-export function codeUnits(s: string): number[] {
-  const out = new Array<number>(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
