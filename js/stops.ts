@@ -4,29 +4,28 @@
 
 /** The automaton over some patterns of numbers (code units or token ids). State 0 is the root. */
 export class StopMatcher {
-  // one slot per trie node, at most 1 + the total pattern length of them
-  #sym: Int32Array;
-  #firstChild: Int32Array;
-  #nextSibling: Int32Array;
-  #fail: Int32Array;
-  /** Length of the longest pattern that ends at this state (0: none). */
-  #out: Int32Array;
-  /** Length of the longest proper prefix of a pattern that is a suffix of this state's string. */
-  #held: Int32Array;
   readonly empty: boolean;
+  /** The state after feeding `c` in state `s`. */
+  readonly next: (s: number, c: number) => number;
+  /** Length of the longest pattern ending at the last symbol fed (0: none): the match that starts earliest. */
+  readonly match: (s: number) => number;
+  /** How many of the last symbols fed may still begin a pattern (they must be held back). */
+  readonly heldBack: (s: number) => number;
 
   /** Patterns: token-id arrays, or strings (their UTF-16 code units). */
   constructor(patterns: readonly (readonly number[] | string)[]) {
     this.empty = patterns.length === 0;
     let size = 1;
     for (const p of patterns) size += p.length;
-    const sym = (this.#sym = new Int32Array(size));
-    const first = (this.#firstChild = new Int32Array(size).fill(-1));
-    const next = (this.#nextSibling = new Int32Array(size).fill(-1));
-    const fail = (this.#fail = new Int32Array(size));
-    const out = (this.#out = new Int32Array(size));
-    const held = (this.#held = new Int32Array(size));
-    const depth = new Int32Array(size);
+    // one slot per trie node, at most 1 + the total pattern length of them
+    const array = () => new Int32Array(size);
+    const sym = array(),
+      first = array().fill(-1),
+      next = array().fill(-1),
+      fail = array(),
+      depth = array(),
+      out = array(), // the longest pattern that ends at the node (0: none)
+      held = array(); // the longest proper prefix of a pattern that is a suffix of the node's string
     const child = (s: number, c: number) => {
       for (let t = first[s]!; t >= 0; t = next[t]!) if (sym[t] === c) return t;
       return -1;
@@ -56,39 +55,26 @@ export class StopMatcher {
       const s = queue[head]!;
       for (let c = first[s]!; c >= 0; c = next[c]!) {
         queue[tail++] = c;
-        let f = fail[s]!,
+        let f = fail[s]!;
+        let g = child(f, sym[c]!);
+        while (g < 0 && f > 0) {
+          f = fail[f]!;
           g = child(f, sym[c]!);
-        while (g < 0 && f > 0) g = child((f = fail[f]!), sym[c]!);
+        }
         fail[c] = g >= 0 && g !== c ? g : 0;
       }
       const f = fail[s]!;
       if (out[s] === 0) out[s] = out[f]!;
       held[s] = first[s]! >= 0 ? depth[s]! : held[f]!;
     }
-  }
-
-  #child(s: number, c: number): number {
-    for (let t = this.#firstChild[s]!; t >= 0; t = this.#nextSibling[t]!) if (this.#sym[t] === c) return t;
-    return -1;
-  }
-
-  /** The state after feeding `c` in state `s`. */
-  next(s: number, c: number): number {
-    for (;;) {
-      const t = this.#child(s, c);
-      if (t >= 0) return t;
-      if (s === 0) return 0;
-      s = this.#fail[s]!;
-    }
-  }
-
-  /** Length of the longest pattern ending at the last symbol fed (0: none): the match that starts earliest. */
-  match(s: number): number {
-    return this.#out[s]!;
-  }
-
-  /** How many of the last symbols fed may still begin a pattern (they must be held back). */
-  heldBack(s: number): number {
-    return this.#held[s]!;
+    this.next = (s, c) => {
+      for (;;) {
+        const t = child(s, c);
+        if (t >= 0 || s === 0) return Math.max(t, 0);
+        s = fail[s]!;
+      }
+    };
+    this.match = (s) => out[s]!;
+    this.heldBack = (s) => held[s]!;
   }
 }
