@@ -66,6 +66,8 @@ export interface Draw {
   mu: number;
 }
 
+const NO_TOP: TopLogprob[] = [];
+
 export class SamplerImpl implements Sampler {
   readonly vocabSize: number;
   readonly #views: Views;
@@ -140,8 +142,16 @@ export class SamplerImpl implements Sampler {
     const flags = FLAG_SAMPLE | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
     const token = this.#check(this.#run(flags), name);
     const lp = detailed ? v.result[R_LOGPROB]! : NaN;
-    return { token, logprob: lp, top: nTop > 0 ? this.#readTop() : [], mu: m ? nextMu(m, mu, lp) : NaN };
+    // one object, reused: a draw allocates nothing (its reader copies what it keeps)
+    const d = this.#d;
+    d.token = token;
+    d.logprob = lp;
+    d.top = nTop > 0 ? this.#readTop() : NO_TOP;
+    d.mu = m ? nextMu(m, mu, lp) : NaN;
+    return d;
   }
+
+  #d: Draw = { token: 0, logprob: 0, top: [], mu: 0 };
 
   /**
    * Validates `logits` and copies them into the engine (unless they are this.logits), after `write` has filled
@@ -234,7 +244,9 @@ export class SamplerImpl implements Sampler {
   /** Validates, writes the context lists, then copies the logits (unless they are this.logits). */
   #load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
     // validates the context while writing its lists (engine scratch), before the logits are touched
-    this.loadWith(logits, (v) => this.#lists.write(context, this.#opts, v, "context"));
+    this.#checkLogits(logits);
+    this.#lists.write(context, this.#opts, this.#views.fresh(), "context");
+    this.#copyLogits(logits);
     this.#views.params[P_MIROSTAT_MU] = this.#mu;
   }
 
