@@ -1,17 +1,8 @@
 // The logits of a conformance case, from its seed: integer arithmetic and float32 rounding only, so the
 // generator (for llama.cpp) and the test (for llm-sampler) see the same bits.
+import { rng as mulberry32 } from "../../bench/synthetic.mjs";
 
-/** mulberry32: a small 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Logits shaped like a language model's: a broad low body and a few tokens well above it. */
 export function caseLogits(vocab, seed) {
