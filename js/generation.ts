@@ -166,7 +166,7 @@ export class GenerationImpl implements Generation {
     const suppress = !this.#ignoreEos && count < this.#minNew ? this.#eos : NONE;
     if (this.#heldLen === 0) {
       // nothing held (so #off is 0): start the queue afresh, outside the transaction
-      this.#parts = [];
+      this.#parts.length = 0;
       this.#head = 0;
     }
     this.#out = "";
