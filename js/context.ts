@@ -60,8 +60,7 @@ export class ContextLists {
       const lastN = r.penaltyLastN;
       const start = lastN < 0 ? 0 : Math.max(0, len - lastN);
       if (len - start <= views.vpad) {
-        const out = views.ctx; // the engine counts the window
-        for (let i = start; i < len; i++) out[i - start] = ids[i]!;
+        views.ctx.set(ids.subarray(start, len)); // the engine counts the window (a memcpy)
         p[P_N_CTX] = len - start;
       } else {
         p[P_N_PAIRS] = this.windowPairs(ids, len, lastN, views.pairs);
