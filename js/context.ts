@@ -2,7 +2,7 @@
 // (token, count) pairs of the penalty window, n-gram bans, bad-word bans. Scratch buffers are allocated
 // once per sampler, so a call allocates nothing.
 import { DryScratch } from "./dry.js";
-import { arrayLength, tokenId } from "./errors.js";
+import { arrayLength, copyIds } from "./errors.js";
 import { P_N_BAN_NGRAM, P_N_BAN_WORDS, P_N_CTX, P_N_DRY, P_N_PAIRS, P_N_SUPPRESS, type Views } from "./layout.js";
 import type { Resolved } from "./options.js";
 
@@ -22,22 +22,11 @@ export class ContextLists {
     this.marks = new Uint32Array(vocab);
   }
 
-  /**
-   * The caller's context copied into scratch, each id read once and validated as it is read: nothing reads
-   * the caller's array again (a getter, a Proxy or another thread cannot change what was checked).
-   */
+  /** The caller's context copied into scratch by one validating read (copyIds); returns its length. */
   #copy(context: unknown, name: string): number {
     const n = arrayLength(name, context);
     if (this.#scratch.length < n) this.#scratch = new Int32Array(Math.max(n, 2 * this.#scratch.length));
-    const out = this.#scratch,
-      v = this.#vocab,
-      c = context as ArrayLike<unknown>;
-    for (let i = 0; i < n; i++) {
-      const t = c[i];
-      // (t >>> 0) === t: a non-negative integer below 2^32, and false for NaN, fractions and non-numbers
-      if (!(typeof t === "number" && t >>> 0 === t && t < v)) tokenId(`${name}[${i}]`, t, v);
-      out[i] = t as number;
-    }
+    copyIds(name, context, n, this.#vocab, this.#scratch);
     return n;
   }
 

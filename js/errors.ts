@@ -83,14 +83,31 @@ export function arrayLength(name: string, v: unknown): number {
 }
 
 /**
- * A copy of an array-like of token ids, each element read once and validated (holes, non-numbers and
- * out-of-range ids are errors naming the index).
+ * Copies the first `n` token ids of `v` into `out`, each element read once and validated as it is read
+ * (holes, non-numbers and out-of-range ids are errors naming the index): nothing reads `v` again, so a
+ * getter, a Proxy or another thread cannot change what was checked.
  */
+export function copyIds<T extends { [i: number]: number }>(
+  name: string,
+  v: unknown,
+  n: number,
+  vocab: number,
+  out: T,
+): T {
+  const c = v as ArrayLike<unknown>;
+  for (let i = 0; i < n; i++) {
+    const t = c[i];
+    // (t >>> 0) === t: a non-negative integer below 2^32, and false for NaN, fractions and non-numbers
+    if (!(typeof t === "number" && t >>> 0 === t && t < vocab)) tokenId(`${name}[${i}]`, t, vocab);
+    out[i] = t as number;
+  }
+  return out;
+}
+
+/** A validated copy of an array-like of token ids (see copyIds). */
 export function tokenIds(name: string, v: unknown, vocab: number): number[] {
   const n = arrayLength(name, v);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = tokenId(`${name}[${i}]`, (v as ArrayLike<unknown>)[i], vocab);
-  return out;
+  return copyIds(name, v, n, vocab, new Array<number>(n));
 }
 
 /**
