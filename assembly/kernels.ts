@@ -3,21 +3,21 @@ import { BLOCK } from "./layout";
 // Each loop reads 4 vectors per iteration into independent accumulators; constants are loaded from
 // static data once per call because Binaryen re-materialises v128.const inside loops.
 
-// exp constants: clamp, log2(e), magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one add),
-// ln2 split for Cody-Waite reduction, and Taylor coefficients 1/2! .. 1/6! (|r| <= ln2/2: error < 2e-7).
+// exp constants (XNNPACK's rr2-p5): underflow cutoff, log2(e), magic bias (1.5 * 2^23 + 127: rounding and
+// exponent bias in one add), -ln2 split for a two-constant Cody-Waite reduction, and a degree-5 minimax
+// polynomial on |t| <= ln2/2 (relative error ~1e-7, as float32's rounding).
 // biome-ignore format: one row per constant, four lanes each
 const EXP_K: usize = memory.data<f32>([
   -87.33654, -87.33654, -87.33654, -87.33654,
   1.44269504, 1.44269504, 1.44269504, 1.44269504,
   12583039.0, 12583039.0, 12583039.0, 12583039.0,
-  0.693145751953125, 0.693145751953125, 0.693145751953125, 0.693145751953125,
-  1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6,
-  1.0, 1.0, 1.0, 1.0,
-  0.5, 0.5, 0.5, 0.5,
-  0.16666666666666666, 0.16666666666666666, 0.16666666666666666, 0.16666666666666666,
-  0.041666666666666664, 0.041666666666666664, 0.041666666666666664, 0.041666666666666664,
-  0.008333333333333333, 0.008333333333333333, 0.008333333333333333, 0.008333333333333333,
-  0.001388888888888889, 0.001388888888888889, 0.001388888888888889, 0.001388888888888889,
+  -0.693145751953125, -0.693145751953125, -0.693145751953125, -0.693145751953125,
+  -1.428606765330187e-6, -1.428606765330187e-6, -1.428606765330187e-6, -1.428606765330187e-6,
+  0.99999994, 0.99999994, 0.99999994, 0.99999994,
+  0.4999986, 0.4999986, 0.4999986, 0.4999986,
+  0.16664824, 0.16664824, 0.16664824, 0.16664824,
+  0.041917507, 0.041917507, 0.041917507, 0.041917507,
+  0.008301365, 0.008301365, 0.008301365, 0.008301365,
 ], 16);
 
 // Lane masks for a 4-bit nibble of an allowed-token word: lane j is all ones when bit j is set.
@@ -396,7 +396,10 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
   return i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
 }
 
-/** exp of 4 lanes; lanes below -87.3 (where f32 exp leaves the normal range) give 0, NaN never reaches here. */
+/**
+ * exp of 4 lanes <= 0 (rr2-p5, no clamp); lanes below -87.3 (where f32 exp leaves the normal range, -inf
+ * included) give 0, NaN never reaches here.
+ */
 @inline function exp4(
   x: v128,
   lo: v128,
@@ -409,21 +412,18 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
   c3: v128,
   c4: v128,
   c5: v128,
-  c6: v128,
 ): v128 {
-  const under = f32x4.lt(x, lo);
-  const xc = f32x4.pmax(x, lo);
-  const z = f32x4.add(f32x4.mul(xc, log2e), magic);
+  const z = f32x4.add(f32x4.mul(x, log2e), magic);
+  const sc = i32x4.shl(z, 23);
   const nf = f32x4.sub(z, magic);
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(nf, ln2hi)), f32x4.mul(nf, ln2lo));
-  let q = f32x4.add(c5, f32x4.mul(r, c6));
-  q = f32x4.add(c4, f32x4.mul(r, q));
-  q = f32x4.add(c3, f32x4.mul(r, q));
-  q = f32x4.add(c2, f32x4.mul(r, q));
-  q = f32x4.add(c1, f32x4.mul(r, q));
-  q = f32x4.add(c1, f32x4.mul(r, q));
-  const scale = i32x4.shl(z, 23);
-  return v128.andnot(f32x4.mul(q, scale), under);
+  let t = f32x4.add(f32x4.mul(nf, ln2hi), x);
+  t = f32x4.add(f32x4.mul(nf, ln2lo), t);
+  let q = f32x4.add(f32x4.mul(c5, t), c4);
+  q = f32x4.add(f32x4.mul(q, t), c3);
+  q = f32x4.add(f32x4.mul(q, t), c2);
+  q = f32x4.add(f32x4.mul(q, t), c1);
+  t = f32x4.mul(t, sc);
+  return v128.andnot(f32x4.add(f32x4.mul(t, q), sc), f32x4.lt(x, lo));
 }
 
 /**
@@ -441,8 +441,7 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
   const c2 = v128.load(EXP_K, 96),
     c3 = v128.load(EXP_K, 112),
     c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144),
-    c6 = v128.load(EXP_K, 160);
+  const c5 = v128.load(EXP_K, 144);
   const m4 = f32x4.splat(mx),
     s4 = f32x4.splat(s),
     t4 = f32x4.splat(thr);
@@ -459,11 +458,11 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
       const d0 = f32x4.sub(v0, m4),
         d1 = f32x4.sub(v1, m4);
       const e0 = v128.and(
-        exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
         f32x4.ge(v0, t4),
       );
       const e1 = v128.and(
-        exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
         f32x4.ge(v1, t4),
       );
       v128.store(o, e0);
@@ -481,8 +480,8 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
         k1 = f32x4.ge(v1, t4);
       const d0 = v128.and(f32x4.sub(v0, m4), k0),
         d1 = v128.and(f32x4.sub(v1, m4), k1);
-      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k0);
-      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6), k1);
+      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k0);
+      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k1);
       v128.store(o, e0);
       v128.store(o, e1, 16);
       a0 = f32x4.add(a0, e0);
@@ -510,8 +509,7 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
   const c2 = v128.load(EXP_K, 96),
     c3 = v128.load(EXP_K, 112),
     c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144),
-    c6 = v128.load(EXP_K, 160);
+  const c5 = v128.load(EXP_K, 144);
   const m4 = f32x4.splat(mx),
     s4 = f32x4.splat(s),
     t4 = f32x4.splat(thr);
@@ -526,11 +524,11 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
       const v0 = v128.load(q),
         v1 = v128.load(q, 16);
       const e0 = v128.and(
-        exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
         f32x4.ge(v0, t4),
       );
       const e1 = v128.and(
-        exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6),
+        exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
         f32x4.ge(v1, t4),
       );
       a0 = f32x4.add(a0, e0);
@@ -561,8 +559,7 @@ export function maxGatherExpSum(p: usize, n: i32, thr: f32, outIdx: usize, outVa
   const c2 = v128.load(EXP_K, 96),
     c3 = v128.load(EXP_K, 112),
     c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144),
-    c6 = v128.load(EXP_K, 160);
+  const c5 = v128.load(EXP_K, 144);
   const t = f32x4.splat(thr);
   let sum = f32x4.splat(0);
   const end = p + ((<usize>n) << 2);
@@ -593,8 +590,8 @@ export function maxGatherExpSum(p: usize, n: i32, thr: f32, outIdx: usize, outVa
     let a0 = f32x4.splat(0),
       a1 = a0;
     for (let q = b; q < bend; q += 32) {
-      a0 = f32x4.add(a0, exp4(f32x4.sub(v128.load(q), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6));
-      a1 = f32x4.add(a1, exp4(f32x4.sub(v128.load(q, 16), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5, c6));
+      a0 = f32x4.add(a0, exp4(f32x4.sub(v128.load(q), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
+      a1 = f32x4.add(a1, exp4(f32x4.sub(v128.load(q, 16), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
     }
     total += <f64>hsum(f32x4.add(a0, a1));
   }
