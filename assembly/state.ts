@@ -183,12 +183,12 @@ export function estimateThreshold(k: i32, attempt: i32): f32 {
     for (let i = 0; i < 16; i++) {
       const x = load<f32>(a + ((<usize>i) << 2));
       if (x >= floor) {
-        store<f32>(sp + ((<usize>cnt) << 2), x);
+        store<f64>(sp + ((<usize>cnt) << 3), <f64>x); // f64: one quickselect instance serves every caller
         cnt++;
       }
     }
   }
-  return r >= cnt ? floor : nthLargest<f32>(sp, cnt, r);
+  return r >= cnt ? floor : <f32>nthLargest<f64>(sp, cnt, r);
 }
 
 /**

@@ -80,15 +80,6 @@ export class History {
     }
   }
 
-  /** True when the last `seq.length` tokens equal seq. */
-  endsWith(seq: readonly number[], from = 0): boolean {
-    const L = this.length,
-      n = seq.length;
-    if (n > L - from) return false;
-    for (let j = 0; j < n; j++) if (this.tokens[L - n + j] !== seq[j]) return false;
-    return true;
-  }
-
   /** Writes the penalty pairs, n-gram bans, bad-word bans and suppressed tokens for the next step. */
   write(views: Views, lists: ContextLists, suppress: readonly number[]): void {
     const p = views.params,

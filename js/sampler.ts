@@ -1,8 +1,9 @@
 // The Sampler: validates every argument, writes options and context lists into the engine, runs the
 // chain in wasm and turns error codes into errors that name the argument.
+// the engine first: a bundle then starts with its base64, which gzips better there (scripts/size.mjs)
+import { createEngine } from "./engine.js";
 import { ContextLists } from "./context.js";
 import { GenerationImpl, REENTERED, type Generation, type GenerationOptions } from "./generation.js";
-import { createEngine } from "./engine.js";
 import { allRemoved, integer, rangeError, typeError } from "./errors.js";
 import {
   ERR_ALL_REMOVED,

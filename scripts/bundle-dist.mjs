@@ -1,0 +1,98 @@
+// Writes the package's JavaScript (run after tsc): dist/index.js, the default entry, and dist/workerd.js, the
+// entry for the "workerd" export condition, each one ESM file bundled from tsc's modules (which are then
+// removed; their .d.ts declarations stay). One file is what a plain <script type="module"> can load, and
+// inside one bundle the internal properties and methods below get short names, chosen by esbuild so that
+// none collides with another property: they repeat across the modules and cost ~270 bytes of the gzipped
+// size budget. Only names that no user ever reads belong in the list (never an option, a result field, a
+// public method or a wasm export): test/size.test.ts checks them against the public declarations.
+// workerd.js replaces wasm-source.js with wasm-source-workerd.js, which imports "./sampler.wasm" as a module
+// (workerd compiles .wasm modules itself and refuses WebAssembly.compile on bytes).
+import { build } from "esbuild";
+import { readdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const INTERNAL = [
+  // SamplerImpl: what Generation, BeamSearch and speculative.ts call
+  "loadWith",
+  "drawWith",
+  "saveStreams",
+  "restoreStreams",
+  "guard",
+  "busy",
+  "exec",
+  "views",
+  "lists",
+  "opts",
+  "ex",
+  "mu",
+  // Views
+  "fresh",
+  "vpad",
+  "nRows",
+  "candIdx",
+  "candVal",
+  "candKey",
+  "biasListIds",
+  "biasListValues",
+  // ContextLists, History, Detokenizer, StopMatcher, GenerationImpl
+  "windowPairs",
+  "nextMark",
+  "marks",
+  "ngramBans",
+  "badWordBans",
+  "penalties",
+  "pending",
+  "flush",
+  "heldBack",
+  "spec",
+  "truncate",
+  // the transform table and the resolved options
+  "slot",
+  "llamaRank",
+  "resolve",
+  "enabled",
+  "truncation",
+  "op",
+  "dynRange",
+  "dynExponent",
+  "xtcProbability",
+  "xtcThreshold",
+];
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+
+function jsFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? jsFiles(`${dir}${e.name}/`) : e.name.endsWith(".js") ? [`${dir}${e.name}`] : [],
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const modules = jsFiles(dist).filter((f) => !f.endsWith("/workerd.js") && !f.endsWith("/index.bundle.js"));
+  const common = {
+    entryPoints: [`${dist}index.js`],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    logLevel: "warning",
+    mangleProps: new RegExp(`^(${INTERNAL.join("|")})$`),
+  };
+  await build({
+    ...common,
+    outfile: `${dist}workerd.js`,
+    external: ["./sampler.wasm"],
+    banner: { js: "// llm-sampler for workerd / Cloudflare Workers: the engine is imported from ./sampler.wasm." },
+    plugins: [
+      {
+        name: "workerd-wasm-source",
+        setup(b) {
+          b.onResolve({ filter: /\/wasm-source\.js$/ }, () => ({ path: `${dist}wasm-source-workerd.js` }));
+        },
+      },
+    ],
+  });
+  await build({ ...common, outfile: `${dist}index.bundle.js`, banner: { js: "// llm-sampler" } });
+  for (const f of modules) rmSync(f);
+  const { renameSync } = await import("node:fs");
+  renameSync(`${dist}index.bundle.js`, `${dist}index.js`);
+}
