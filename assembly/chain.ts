@@ -29,6 +29,9 @@ import {
   FLAG_PROBS,
   FLAG_TOP,
   FLAG_LOGPROB,
+  FLAG_AT,
+  P_AT,
+  F_HELD,
 } from "./layout";
 import {
   firstIndexOf,
@@ -40,6 +43,7 @@ import {
   drawMaskedBlocks,
   drawDense,
   scale,
+  residualPass,
 } from "./kernels";
 import { BY_VALUE, BY_ID, wselect, sortRange, argBest, swap, idAt, valAt, wAt } from "./select";
 import { nextDouble } from "./rng";
@@ -137,6 +141,10 @@ function finish(flags: i32): i32 {
       else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
       else tok = drawBlocks(wPtr, vpad, blocks, mx, <f32>s, thr, target, e);
       if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + ((<usize>tok) << 2)) - <f64>mx) - lz);
+    } else if (flags & FLAG_AT) {
+      // kept: at or above the threshold (removed tokens are -inf, below any threshold)
+      const w = load<f32>(wPtr + ((<usize>(<i32>param(P_AT))) << 2));
+      setResult(R_LOGPROB, w >= thr ? s * (<f64>w - <f64>mx) - lz : -Infinity);
     }
     if (flags & FLAG_TOP) {
       let c = gatherAtLeast(topN);
@@ -163,6 +171,11 @@ function finish(flags: i32): i32 {
     }
     tok = <i32>idAt(pick);
     setResult(R_LOGPROB, s * (valAt(pick) - cMax) - lz);
+  } else if (flags & FLAG_AT) {
+    const at = param(P_AT);
+    let lp = -Infinity;
+    for (let i = 0; i < n; i++) if (<f64>idAt(i) == at) lp = s * (valAt(i) - cMax) - lz;
+    setResult(R_LOGPROB, lp);
   }
   if (flags & FLAG_PROBS) {
     const e = ptr(F_EXP);
@@ -256,4 +269,31 @@ export function run(flags: i32): i32 {
 export function recover(): void {
   restoreAll();
   memory.fill(ptr(F_COUNTS), 0, (<usize>vpad) << 2);
+}
+
+/**
+ * Speculative decoding's acceptance test: true with probability min(1, exp(d)), d = log p(x) - log q(x)
+ * (+inf: the draft gave x no probability; NaN: neither did the target, never accepted). One draw.
+ */
+export function accept(d: f64): i32 {
+  return nextDouble() < Math.exp(d) ? 1 : 0;
+}
+
+/**
+ * Speculative decoding's correction draw. hold = 1: keeps the target's distribution p (F_EXP, written by
+ * run(FLAG_PROBS)) in F_HELD. hold = 0, with the draft's q now in F_EXP: draws from normalize(max(0, p - q))
+ * (from p where that is empty, which only rounding allows), one draw, and reports log p of the token.
+ */
+export function residual(hold: i32): i32 {
+  const e = ptr(F_EXP),
+    p = ptr(F_HELD);
+  if (hold) {
+    memory.copy(p, e, (<usize>vpad) << 2);
+    return 0;
+  }
+  const z = residualPass(p, e, vpad);
+  const u = nextDouble();
+  const tok = z > 0 ? drawDense(e, vpad, u * z) : drawDense(p, vpad, u);
+  setResult(R_LOGPROB, Math.log(<f64>load<f32>(p + ((<usize>tok) << 2))));
+  return tok;
 }

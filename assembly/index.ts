@@ -1,6 +1,6 @@
 // The module's exports. Everything the wrapper calls is here; js/layout.ts names the same constants.
 export { configure, offsetOf } from "./layout";
-export { run, recover } from "./chain";
+export { run, recover, accept, residual } from "./chain";
 export { beamRow } from "./beam";
 export { seedRandom, rngState, setRngState, xtcState, setXtcState } from "./rng";
 import { powPos } from "./math";

@@ -644,6 +644,19 @@ export function scale(p: usize, n: i32, k: f32): void {
  * Inverse-CDF draw over n non-negative weights: the first index whose running sum exceeds target.
  * Falls back to the last positive weight when rounding leaves the target unreached.
  */
+/** q = max(0, p - q) over n floats; returns its sum, accumulated as drawDense walks it. */
+export function residualPass(p: usize, q: usize, n: i32): f64 {
+  let acc: f64 = 0;
+  const zero = f32x4.splat(0);
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += 16) {
+    const r = f32x4.max(f32x4.sub(v128.load(p + i), v128.load(q + i)), zero);
+    v128.store(q + i, r);
+    acc += <f64>hsum(r);
+  }
+  return acc;
+}
+
 export function drawDense(p: usize, n: i32, target: f64): i32 {
   let acc: f64 = 0;
   const end = p + ((<usize>n) << 2);

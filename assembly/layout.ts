@@ -27,7 +27,8 @@ export const F_SAMPLE: i32 = 19; // f64[SAMPLE_SLOTS + 16]: strided sample for t
 export const F_BLOCKS: i32 = 20; // f32[vpad / BLOCK + 1]: per-block maxima or sums of the last dense pass
 export const F_DRY: i32 = 21; // (u32 token, u32 exponent)[vpad]: DRY penalties of this call
 export const F_CTX: i32 = 22; // u32[vpad]: the penalty window's token ids, for run() to count into F_PAIRS
-export const FIELD_COUNT: i32 = 23;
+export const F_HELD: i32 = 23; // f32[vpad]: speculative decoding's held distribution (the target's, see residual())
+export const FIELD_COUNT: i32 = 24;
 
 /** Tokens per block of the block maxima and block sums (a multiple of the 16 floats one loop step reads). */
 export const BLOCK: i32 = 256;
@@ -70,6 +71,7 @@ export const P_MIROSTAT: i32 = 28; // mirostat version (1 or 2)
 export const P_MIROSTAT_MU: i32 = 29; // the running mu, written by the caller each run
 export const P_N_CTX: i32 = 30; // ids in F_CTX (0: F_PAIRS / P_N_PAIRS were written by the caller)
 export const P_TOP_A: i32 = 31;
+export const P_AT: i32 = 32; // the token whose log-probability run(FLAG_AT) reports
 
 // Result slots (f64 each).
 export const R_ERROR_INDEX: i32 = 0;
@@ -106,6 +108,7 @@ export const FLAG_SAMPLE: i32 = 1;
 export const FLAG_PROBS: i32 = 2;
 export const FLAG_TOP: i32 = 4;
 export const FLAG_LOGPROB: i32 = 8; // report the drawn token's log-probability (needs the kept set's normaliser)
+export const FLAG_AT: i32 = 16; // no draw: report the log-probability of token P_AT (-inf if removed)
 
 // run() and beamRow() error codes (negative; a token id or a count otherwise).
 export const ERR_INVALID_LOGIT: i32 = -1;

@@ -1,11 +1,11 @@
-// npm run bench [-- --json] [-- --quick]
+// npm run bench [-- --json] [-- --quick] [-- --speculative (only the verifyDraft table)]
 // Median microseconds per sample() at the vocabulary sizes people use, with ratios to baselines measured
 // in the same run: one 4-accumulator f32x4.pmax pass over the same logits (the floor for anything that
 // must read every token), one SIMD exp-and-sum pass, and a sort-based JavaScript sampler (the
 // transformers.js v2 algorithm: sort [index, value] pairs, softmax, draw).
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { createBeamSearch, createSampler } from "../dist/index.js";
+import { createBeamSearch, createSampler, verifyDraft } from "../dist/index.js";
 import { rng, syntheticLogits } from "./synthetic.mjs";
 import { SCENARIOS, context256 } from "./scenarios.mjs";
 
@@ -192,6 +192,51 @@ async function batchCost() {
 }
 
 /**
+ * Speculative verification of k draft tokens at 32,000 and 151,936 tokens, in paired rounds against k + 1
+ * single sample(row) calls (each copies its row in, as verifyDraft does), with every draft token accepted
+ * (the most rows a call processes): temperature 0.8 with the draft rows (the chain runs over k draft rows
+ * and k + 1 target rows, so also against 2k + 1 sample() calls), the same with the draft's log-probabilities
+ * (draftLogprobs: k + 1 rows), and greedy with the draft's ids only (k + 1 rows).
+ */
+async function speculative() {
+  const out = [];
+  for (const V of [32000, 151936]) {
+    for (const k of [4, 8]) {
+      const target = new Float32Array((k + 1) * V);
+      for (let j = 0; j <= k; j++) target.set(syntheticLogits(V, 300 + j), j * V);
+      const draftRows = target.subarray(0, k * V); // the draft agrees with the target: all accepted
+      const row = (j) => target.subarray(j * V, (j + 1) * V);
+      const hot = { vocabSize: V, seed: 1, temperature: 0.8 };
+      const greedy = { vocabSize: V, temperature: 0 };
+      const a = await createSampler(hot),
+        b = await createSampler(hot),
+        ga = await createSampler(greedy),
+        gb = await createSampler(greedy);
+      const draft = Array.from({ length: k }, (_, j) => gb.sample(row(j))); // the argmax: accepted under greedy
+      const draftLogprobs = draft.map((x, j) => Math.log(b.probs(row(j))[x]));
+      const k1 = (s) => () => {
+        for (let j = 0; j <= k; j++) s.sample(row(j));
+      };
+      const {
+        times: [rowsUs, lpUs, idsUs],
+        ratios: [vsK1, vs2k1, lpVsK1, idsVsK1],
+      } = paired(
+        [
+          () => verifyDraft(a, draft, draftRows, target),
+          () => verifyDraft(a, draft, draftRows, target, { draftLogprobs }),
+          () => verifyDraft(ga, draft, null, target),
+          k1(b),
+          k1(gb),
+        ],
+        [(t) => t[0] / t[3], (t) => t[0] / ((t[3] * (2 * k + 1)) / (k + 1)), (t) => t[1] / t[3], (t) => t[2] / t[4]],
+      );
+      out.push({ vocab: V, k, rowsUs, lpUs, idsUs, vsK1, vs2k1, lpVsK1, idsVsK1 });
+    }
+  }
+  return out;
+}
+
+/**
  * Steady state before the first timing: V8 compiles wasm functions with its baseline compiler first and
  * optimises the hot ones in the background (on 2 cores, seconds later), and the JS wrapper needs its own
  * warm-up; this way the first vocabulary measured does not pay for either.
@@ -261,7 +306,23 @@ async function warmUp() {
   }
 }
 
+/** The speculative table alone (`--speculative`), for work on verifyDraft. */
+async function speculativeOnly() {
+  await warmUp();
+  const spec = await speculative();
+  console.log(`\n${os.cpus()[0]?.model}, Node ${process.version}\n`);
+  console.log(
+    "| vocab | k | draft rows us | x (k + 1) | x (2k + 1) | draftLogprobs us | x (k + 1) | greedy, ids only us | x (k + 1) |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const x of spec)
+    console.log(
+      `| ${x.vocab} | ${x.k} | ${x.rowsUs.toFixed(0)} | ${x.vsK1.toFixed(2)} | ${x.vs2k1.toFixed(2)} | ${x.lpUs.toFixed(0)} | ${x.lpVsK1.toFixed(2)} | ${x.idsUs.toFixed(0)} | ${x.idsVsK1.toFixed(2)} |`,
+    );
+}
+
 async function main() {
+  if (args.has("--speculative")) return speculativeOnly();
   await warmUp();
   const rows = [];
   const beams = [];
@@ -315,6 +376,7 @@ async function main() {
       `vocab ${vocab}: pmax ${pmax.toFixed(1)} us, exp-sum ${expSum.toFixed(1)} us, JS sort ${(jsSort / 1000).toFixed(1)} ms\n`,
     );
   }
+  const spec = await speculative();
   const gens = await generations();
   const alloc = await allocations();
   const batch = await batchCost();
@@ -361,12 +423,29 @@ async function main() {
   const b8 = beams.find((b) => b.vocab === 151936 && b.numBeams === 8);
   if (b8) target("beam step, 8 beams @151936, vs exp-sum over the rows", b8.vsExpSum, 1.3, "x", b8.vsExpSum <= 1.3);
 
+  for (const x of spec) {
+    const at = `k=${x.k} @${x.vocab}`;
+    target(`verifyDraft ${at}, draft rows, vs 2k + 1 sample()`, x.vs2k1, 1.3, "x", x.vs2k1 <= 1.3);
+    target(`verifyDraft ${at}, draftLogprobs, vs k + 1 sample()`, x.lpVsK1, 1.3, "x", x.lpVsK1 <= 1.3);
+    target(`verifyDraft ${at}, greedy, ids only, vs k + 1 sample()`, x.idsVsK1, 1.3, "x", x.idsVsK1 <= 1.3);
+  }
+
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`;
   if (args.has("--json")) {
     writeFileSync(
       new URL("./results.json", import.meta.url),
       JSON.stringify(
-        { machine, date: new Date().toISOString(), rows, beams, generations: gens, allocations: alloc, batch, targets },
+        {
+          machine,
+          date: new Date().toISOString(),
+          rows,
+          beams,
+          speculative: spec,
+          generations: gens,
+          allocations: alloc,
+          batch,
+          targets,
+        },
         null,
         2,
       ),
@@ -387,6 +466,17 @@ async function main() {
   console.log("| vocab | numBeams | us per step | x exp-sum over the rows |");
   console.log("|---:|---:|---:|---:|");
   for (const b of beams) console.log(`| ${b.vocab} | ${b.numBeams} | ${b.us.toFixed(0)} | ${b.vsExpSum.toFixed(2)} |`);
+  console.log(
+    "\nSpeculative verification, every draft token accepted: median us per verifyDraft call; ratios to k + 1 (or 2k + 1) sample(row) calls\n",
+  );
+  console.log(
+    "| vocab | k | draft rows us | x (k + 1) | x (2k + 1) | draftLogprobs us | x (k + 1) | greedy, ids only us | x (k + 1) |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const x of spec)
+    console.log(
+      `| ${x.vocab} | ${x.k} | ${x.rowsUs.toFixed(0)} | ${x.vsK1.toFixed(2)} | ${x.vs2k1.toFixed(2)} | ${x.lpUs.toFixed(0)} | ${x.lpVsK1.toFixed(2)} | ${x.idsUs.toFixed(0)} | ${x.idsVsK1.toFixed(2)} |`,
+    );
   console.log(
     "\nGenerations of 10,000 tokens (vocabulary 32,000, greedy), whole (creation included), in paired rounds against a plain one\n",
   );

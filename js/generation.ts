@@ -11,6 +11,7 @@ import { Detokenizer } from "./detokenizer.js";
 import { eosIds, integer, ownOptions, rangeError, show, tokenIds, typeError } from "./errors.js";
 import { History } from "./history.js";
 import type { Resolved } from "./options.js";
+import type { Views } from "./layout.js";
 import type { SamplerImpl, TopLogprob } from "./sampler.js";
 import { StopMatcher } from "./stops.js";
 
@@ -158,24 +159,8 @@ export class GenerationImpl implements Generation {
   }
 
   step(logits?: Float32Array): StepResult {
-    if (this.#busy) throw new Error(REENTERED);
-    this.#sampler.guard();
-    if (this.done)
-      throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
-    const count = this.tokens.length;
-    const suppress = !this.#ignoreEos && count < this.#minNew ? this.#eos : NONE;
-    if (this.#heldLen === 0) {
-      // nothing held (so #off is 0): start the queue afresh, outside the transaction
-      this.#parts.length = 0;
-      this.#head = 0;
-    }
-    this.#out = "";
-    const streams = this.#sampler.saveStreams();
-    const saved = this.#save();
-    this.#busy = true;
-    this.#sampler.busy = true;
-    try {
-      this.#sampler.loadWith(logits, (v) => this.#history.write(v, this.#lists, suppress));
+    return this.#transaction(() => {
+      this.#sampler.loadWith(logits, (v) => this.#history.write(v, this.#lists, this.#suppress()));
       const d = this.#sampler.drawWith(this.#mirostatMu, this.#nTop, true);
       this.#advance(d.token);
       // nothing below can throw: the step is committed
@@ -190,6 +175,63 @@ export class GenerationImpl implements Generation {
       };
       if (this.#nTop > 0) result.topLogprobs = d.top;
       return result;
+    });
+  }
+
+  /**
+   * A speculative step (js/speculative.ts): runs `body` inside this generation's transaction with the
+   * sampler, a writer of the context lists for the next token (the tokens `take` appended so far count),
+   * mirostat's mu, the number of top log-probabilities, and `take`, which appends a token (EOS, stops,
+   * length; mirostat's next mu) and says whether the generation goes on.
+   */
+  spec(
+    body: (
+      s: SamplerImpl,
+      write: (v: Views) => void,
+      mu: number,
+      nTop: number,
+      take: (token: number, mu: number) => boolean,
+    ) => void,
+  ): void {
+    this.#transaction(() =>
+      body(
+        this.#sampler,
+        (v) => this.#history.write(v, this.#lists, this.#suppress()),
+        this.#mirostatMu,
+        this.#nTop,
+        (t, mu) => {
+          this.#advance(t);
+          this.#history.push(t);
+          this.#mirostatMu = mu;
+          return !this.done;
+        },
+      ),
+    );
+  }
+
+  /** EOS is banned at the next token while fewer than minNewTokens are generated. */
+  #suppress(): readonly number[] {
+    return !this.#ignoreEos && this.tokens.length < this.#minNew ? this.#eos : NONE;
+  }
+
+  /** Runs a step as a transaction: everything it changes (streams and mu included) is put back if it throws. */
+  #transaction<T>(body: () => T): T {
+    if (this.#busy) throw new Error(REENTERED);
+    this.#sampler.guard();
+    if (this.done)
+      throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
+    if (this.#heldLen === 0) {
+      // nothing held (so #off is 0): start the queue afresh, outside the transaction
+      this.#parts.length = 0;
+      this.#head = 0;
+    }
+    this.#out = "";
+    const streams = this.#sampler.saveStreams();
+    const saved = this.#save();
+    this.#busy = true;
+    this.#sampler.busy = true;
+    try {
+      return body();
     } catch (e) {
       this.#restore(saved);
       this.#sampler.restoreStreams(streams);
@@ -214,6 +256,8 @@ export class GenerationImpl implements Generation {
       this.#stringState,
       this.#seqState,
       this.#detok?.state,
+      this.#history.length,
+      this.#mirostatMu,
     ];
   }
 
@@ -233,6 +277,8 @@ export class GenerationImpl implements Generation {
     ];
     [this.#stringState, this.#seqState] = s.slice(9) as [number, number];
     if (this.#detok) this.#detok.state = s[11] as Detokenizer["state"];
+    this.#history.truncate(s[12] as number);
+    this.#mirostatMu = s[13] as number;
   }
 
   /** Appends the token and moves the text along: EOS, stop sequences, stop strings, length. */

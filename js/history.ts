@@ -64,6 +64,26 @@ export class History {
     }
   }
 
+  /** Undoes push() down to `length` tokens (a failed or partly taken speculative step). */
+  truncate(length: number): void {
+    const N = this.#r.penaltyLastN,
+      n = this.#r.noRepeatNgramSize,
+      t = this.tokens;
+    for (let L = this.length; L > length; L--) {
+      if (this.#penalized) {
+        if (N > 0 && L > N) this.#add(t[L - 1 - N]!);
+        if (N !== 0) this.#remove(t[L - 1]!);
+      }
+      if (n > 0 && L >= n) {
+        const h = hashIds(t, L - n, n - 1),
+          list = this.#ngrams.get(h)!;
+        list.pop(); // push() appended this start last
+        if (list.length === 0) this.#ngrams.delete(h);
+      }
+    }
+    this.length = Math.min(this.length, length);
+  }
+
   #add(t: number): void {
     if (this.#counts[t]!++ === 0) {
       this.#pos[t] = this.#nDistinct;

@@ -35,6 +35,8 @@ export interface EngineExports {
   xtcState(): bigint;
   setXtcState(state: bigint): void;
   recover(): void;
+  accept(logRatio: number): number;
+  residual(hold: number): number;
   beamRow(row: number, k: number): number;
   powF64(x: number, y: number): number;
 }

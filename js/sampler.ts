@@ -8,10 +8,12 @@ import { allRemoved, integer, rangeError, typeError } from "./errors.js";
 import {
   ERR_ALL_REMOVED,
   ERR_INVALID_LOGIT,
+  FLAG_AT,
   FLAG_LOGPROB,
   FLAG_PROBS,
   FLAG_SAMPLE,
   FLAG_TOP,
+  P_AT,
   P_GREEDY,
   P_LLAMA,
   P_MIN_KEEP,
@@ -23,8 +25,8 @@ import {
   R_ERROR_VALUE,
   R_LOGPROB,
   R_N_TOP,
-  Views,
   type EngineExports,
+  Views,
 } from "./layout.js";
 import {
   checkMask,
@@ -71,27 +73,28 @@ const NO_TOP: TopLogprob[] = [];
 
 export class SamplerImpl implements Sampler {
   readonly vocabSize: number;
-  readonly #views: Views;
-  readonly #lists: ContextLists;
-  #mu: number;
+  readonly views: Views;
+  readonly lists: ContextLists;
+  /** Mirostat's running mu for sample() calls. */
+  mu: number;
   /** Set while a generation's step runs (its decode must not use the sampler). */
   busy = false;
 
-  readonly #ex: EngineExports;
-  readonly #opts: Resolved;
+  readonly ex: EngineExports;
+  readonly opts: Resolved;
   constructor(ex: EngineExports, opts: Resolved) {
-    this.#ex = ex;
-    this.#opts = opts;
+    this.ex = ex;
+    this.opts = opts;
     this.vocabSize = opts.vocabSize;
-    this.#views = new Views(ex, opts.vocabSize);
-    this.#lists = new ContextLists(opts.vocabSize);
+    this.views = new Views(ex, opts.vocabSize);
+    this.lists = new ContextLists(opts.vocabSize);
     this.#writeOptions();
     ex.seedRandom(opts.seed);
-    this.#mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
+    this.mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
   }
 
   get mirostatMu(): number {
-    return this.#mu;
+    return this.mu;
   }
 
   /** Throws if a generation's step is running: its decode called back into the sampler. */
@@ -103,28 +106,33 @@ export class SamplerImpl implements Sampler {
 
   /** The random streams (the draw's and XTC's), to put back when a call fails after drawing. */
   saveStreams(): [bigint, bigint] {
-    return [this.#ex.rngState(), this.#ex.xtcState()];
+    return [this.ex.rngState(), this.ex.xtcState()];
   }
 
   restoreStreams(s: [bigint, bigint]): void {
-    this.#ex.setRngState(s[0]);
-    this.#ex.setXtcState(s[1]);
+    this.ex.setRngState(s[0]);
+    this.ex.setXtcState(s[1]);
   }
 
-  /** Runs the chain; a wasm trap (none is known) leaves no patched logit or count behind. */
-  #run(flags: number): number {
+  /**
+   * Runs the chain and turns an error code into an error naming `name` (default "logits"); a wasm trap (none
+   * is known) leaves no patched logit or count behind.
+   */
+  exec(flags: number, name?: string): number {
+    let code: number;
     try {
-      return this.#ex.run(flags);
+      code = this.ex.run(flags);
     } catch (e) {
-      this.#ex.recover();
+      this.ex.recover();
       throw e;
     }
+    return this.#check(code, name);
   }
 
   /** Runs a draw from the sampler's own mu (sample, sampleBatch), which the drawn token then updates. */
   #draw(name?: string): number {
-    const d = this.drawWith(this.#mu, 0, this.#opts.mirostat !== null, name);
-    this.#mu = d.mu;
+    const d = this.drawWith(this.mu, 0, this.opts.mirostat !== null, name);
+    this.mu = d.mu;
     return d.token;
   }
 
@@ -134,14 +142,17 @@ export class SamplerImpl implements Sampler {
    * set's normaliser, which a plain draw may skip), the top `nTop` log-probabilities, and mirostat's next mu
    * (NaN without mirostat). The caller has loaded the logits and the context lists.
    */
-  drawWith(mu: number, nTop: number, logprob: boolean, name?: string): Draw {
-    const v = this.#views.fresh();
-    const m = this.#opts.mirostat;
+  drawWith(mu: number, nTop: number, logprob: boolean, name?: string, at = -1): Draw {
+    const v = this.views.fresh();
+    const m = this.opts.mirostat;
     v.params[P_MIROSTAT_MU] = mu;
     v.params[P_TOP_N] = Math.max(1, Math.min(nTop, this.vocabSize));
-    const detailed = logprob || m !== null;
-    const flags = FLAG_SAMPLE | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
-    const token = this.#check(this.#run(flags), name);
+    v.params[P_AT] = at;
+    // at >= 0: no draw, the log-probability of token `at` (speculative verification)
+    const detailed = logprob || m !== null || at >= 0;
+    const flags = (at < 0 ? FLAG_SAMPLE : FLAG_AT) | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
+    const code = this.exec(flags, name);
+    const token = at < 0 ? code : at;
     const lp = detailed ? v.result[R_LOGPROB]! : NaN;
     // one object, reused: a draw allocates nothing (its reader copies what it keeps)
     const d = this.#d;
@@ -160,12 +171,12 @@ export class SamplerImpl implements Sampler {
    */
   loadWith(logits: Float32Array | undefined, write: (v: Views) => void): void {
     this.#checkLogits(logits);
-    write(this.#views.fresh());
+    write(this.views.fresh());
     this.#copyLogits(logits);
   }
 
   get logits(): Float32Array {
-    return this.#views.fresh().logits;
+    return this.views.fresh().logits;
   }
 
   sample(logits?: Float32Array, context?: ArrayLike<number>): number {
@@ -177,8 +188,8 @@ export class SamplerImpl implements Sampler {
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
     this.guard();
     this.#load(logits, context);
-    this.#check(this.#run(FLAG_PROBS));
-    return this.#views.fresh().exp.slice();
+    this.exec(FLAG_PROBS);
+    return this.views.fresh().exp.slice();
   }
 
   topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[] {
@@ -186,15 +197,15 @@ export class SamplerImpl implements Sampler {
     integer("n", n, 0, Number.MAX_SAFE_INTEGER);
     this.#load(logits, context);
     if (n === 0) return [];
-    const v = this.#views.fresh();
+    const v = this.views.fresh();
     v.params[P_TOP_N] = Math.min(n, this.vocabSize);
-    this.#check(this.#run(FLAG_TOP));
+    this.exec(FLAG_TOP);
     return this.#readTop();
   }
 
   generation(options: GenerationOptions = {}): Generation {
     this.guard();
-    return new GenerationImpl(this, this.#lists, this.#opts, options);
+    return new GenerationImpl(this, this.lists, this.opts, options);
   }
 
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
@@ -209,17 +220,17 @@ export class SamplerImpl implements Sampler {
     const list = contexts === undefined ? undefined : contexts.slice(); // each context read once, below
     const out = new Int32Array(batch);
     const streams = this.saveStreams(),
-      mu = this.#mu;
+      mu = this.mu;
     try {
       for (let b = 0; b < batch; b++) {
         // the context first (it validates while it copies), then the row
-        this.#lists.write(list?.[b], this.#opts, this.#views.fresh(), `contexts[${b}]`);
-        this.#views.fresh().logits.set(rows.subarray(b * v, (b + 1) * v));
+        this.lists.write(list?.[b], this.opts, this.views.fresh(), `contexts[${b}]`);
+        this.views.fresh().logits.set(rows.subarray(b * v, (b + 1) * v));
         out[b] = this.#draw(`rows[${b}]`);
       }
     } catch (e) {
       this.restoreStreams(streams); // a failed batch draws nothing
-      this.#mu = mu;
+      this.mu = mu;
       throw e;
     }
     return out;
@@ -228,17 +239,17 @@ export class SamplerImpl implements Sampler {
   /** Restarts the random streams (and mirostat's mu, as llama.cpp's reset does). */
   reseed(seed: number): void {
     this.guard();
-    this.#ex.seedRandom(checkSeed("seed", seed));
-    if (this.#opts.mirostat) this.#mu = 2 * this.#opts.mirostat.tau;
+    this.ex.seedRandom(checkSeed("seed", seed));
+    if (this.opts.mirostat) this.mu = 2 * this.opts.mirostat.tau;
   }
 
   setAllowedTokens(mask: Uint32Array | null): void {
     this.guard();
     const m = checkMask(mask, this.vocabSize, "mask");
-    if (m !== null && !this.#opts.order.includes("allowedTokens")) {
+    if (m !== null && !this.opts.order.includes("allowedTokens")) {
       throw new RangeError('setAllowedTokens needs "allowedTokens" in the order option');
     }
-    this.#opts.allowedTokens = m;
+    this.opts.allowedTokens = m;
     this.#writeProgram(); // per step for grammar engines: the mask and the op list, nothing else
   }
 
@@ -246,9 +257,9 @@ export class SamplerImpl implements Sampler {
   #load(logits: Float32Array | undefined, context: ArrayLike<number> | undefined): void {
     // validates the context while writing its lists (engine scratch), before the logits are touched
     this.#checkLogits(logits);
-    this.#lists.write(context, this.#opts, this.#views.fresh(), "context");
+    this.lists.write(context, this.opts, this.views.fresh(), "context");
     this.#copyLogits(logits);
-    this.#views.params[P_MIROSTAT_MU] = this.#mu;
+    this.views.params[P_MIROSTAT_MU] = this.mu;
   }
 
   #checkLogits(logits: Float32Array | undefined): void {
@@ -260,7 +271,7 @@ export class SamplerImpl implements Sampler {
   }
 
   #copyLogits(logits: Float32Array | undefined): Views {
-    const v = this.#views.fresh();
+    const v = this.views.fresh();
     if (logits !== undefined && !(logits.buffer === v.logits.buffer && logits.byteOffset === v.logits.byteOffset)) {
       v.logits.set(logits);
     }
@@ -269,7 +280,7 @@ export class SamplerImpl implements Sampler {
 
   #check(code: number, name = "logits"): number {
     if (code >= 0) return code;
-    const r = this.#views.fresh().result;
+    const r = this.views.fresh().result;
     if (code === ERR_INVALID_LOGIT) {
       throw rangeError(`${name}[${r[R_ERROR_INDEX]}]`, "finite or -Infinity", r[R_ERROR_VALUE]);
     }
@@ -280,7 +291,7 @@ export class SamplerImpl implements Sampler {
   }
 
   #readTop(): TopLogprob[] {
-    const v = this.#views.fresh();
+    const v = this.views.fresh();
     const c = v.result[R_N_TOP]!;
     const out: TopLogprob[] = [];
     for (let i = 0; i < c; i++) out.push({ token: v.candIdx[i]!, logprob: v.candKey[i]! });
@@ -288,8 +299,8 @@ export class SamplerImpl implements Sampler {
   }
 
   #writeOptions(): void {
-    const o = this.#opts,
-      v = this.#views.fresh(),
+    const o = this.opts,
+      v = this.views.fresh(),
       p = v.params;
     p[P_GREEDY] = o.temperature === 0 && !o.llama ? 1 : 0;
     p[P_LLAMA] = o.llama ? 1 : 0;
@@ -303,8 +314,8 @@ export class SamplerImpl implements Sampler {
 
   /** The allowed-token mask and the op list of the chain. */
   #writeProgram(): void {
-    const o = this.#opts,
-      v = this.#views.fresh();
+    const o = this.opts,
+      v = this.views.fresh();
     if (o.allowedTokens) v.mask.set(o.allowedTokens);
     const ops = program(o);
     if (ops.length > PROGRAM_SLOTS) throw new Error("llm-sampler: chain longer than the engine's program");

@@ -5,7 +5,7 @@
 // Every input is built with exact arithmetic (integer hashing, sums of multiples of 2^-24, one rounding to
 // float32), never with Math.log/exp/cos, whose last bits differ between JavaScript engines. Every output
 // (token ids, float32 probabilities, float64 logprobs and beam scores) goes into the digest bit for bit.
-import { createSampler, createBeamSearch, type SamplerOptions } from "llm-sampler";
+import { createSampler, createBeamSearch, type SamplerOptions, verifyDraft } from "llm-sampler";
 
 export interface RuntimeReport {
   digest: string;
@@ -182,6 +182,55 @@ async function generationCase(): Promise<string> {
   return lines.join("\n");
 }
 
+/**
+ * Speculative verification: target rows, draft rows that differ from them by exact quarter steps, and draft
+ * tokens that are the target rows' argmax or a fixed guess; with a chain, then within a generation (once
+ * with draft rows, once with the draft's ids only).
+ */
+async function speculativeCase(): Promise<string> {
+  const vocab = 4000;
+  const s = await createSampler({
+    vocabSize: vocab,
+    seed: 31,
+    temperature: 0.8,
+    topK: 50,
+    topP: 0.9,
+    repetitionPenalty: 1.2,
+  });
+  const argmax = (l: Float32Array) => l.reduce((b, x, i) => (x > l[b]! ? i : b), 0);
+  const make = (round: number, k: number) => {
+    const targets = new Float32Array((k + 1) * vocab);
+    const drafts = new Float32Array(k * vocab);
+    const draft: number[] = [];
+    for (let j = 0; j <= k; j++) {
+      const l = logits(vocab, 700 + round * 8 + j);
+      targets.set(l, j * vocab);
+      if (j === k) break;
+      draft.push(j % 3 === 2 ? (round * 131 + j) % vocab : argmax(l));
+      for (let i = 0; i < vocab; i++) l[i] = l[i]! + 0.25 * ((i * 7 + round) % 5);
+      drafts.set(l, j * vocab);
+    }
+    return { targets, drafts, draft };
+  };
+  const lines: string[] = [];
+  const ctx = [3, 4];
+  for (let round = 0; round < 12; round++) {
+    const { targets, drafts, draft } = make(round, 1 + (round % 4));
+    const r = verifyDraft(s, draft, drafts, targets, { context: ctx });
+    ctx.push(...r.tokens);
+    lines.push(`${r.accepted} ${r.tokens.join(",")} ${r.logprobs.map(bits64).join(",")}`);
+  }
+  for (const withRows of [true, false]) {
+    const g = s.generation({ prompt: [1, 2], maxNewTokens: 16, eosTokenId: 0 });
+    for (let round = 20; !g.done; round++) {
+      const { targets, drafts, draft } = make(round, 3);
+      const r = verifyDraft(g, draft, withRows ? drafts : null, targets);
+      lines.push(`${r.accepted} ${r.tokens.join(",")} ${r.logprobs.map(bits64).join(",")} ${r.finishReason}`);
+    }
+  }
+  return lines.join("\n");
+}
+
 async function beamCase(): Promise<string> {
   const vocab = 5000;
   const b = await createBeamSearch({
@@ -223,5 +272,6 @@ export async function runCases(): Promise<RuntimeReport> {
   for (const [name, opts] of Object.entries(SAMPLERS)) await add(name, await samplerCase(opts, ++salt));
   await add("generation", await generationCase());
   await add("beam", await beamCase());
+  await add("speculative", await speculativeCase());
   return { digest: await sha256(all.join("\n")), cases: all.length, coldInstantiateMs, perCase };
 }
