@@ -118,7 +118,7 @@ export class SamplerImpl implements Sampler {
    * Runs the chain and turns an error code into an error naming `name` (default "logits"); a wasm trap (none
    * is known) leaves no patched logit or count behind.
    */
-  exec(flags: number, name?: string): number {
+  runChecked(flags: number, name?: string): number {
     let code: number;
     try {
       code = this.ex.run(flags);
@@ -151,7 +151,7 @@ export class SamplerImpl implements Sampler {
     // at >= 0: no draw, the log-probability of token `at` (speculative verification)
     const detailed = logprob || m !== null || at >= 0;
     const flags = (at < 0 ? FLAG_SAMPLE : FLAG_AT) | (detailed ? FLAG_LOGPROB : 0) | (nTop > 0 ? FLAG_TOP : 0);
-    const code = this.exec(flags, name);
+    const code = this.runChecked(flags, name);
     const token = at < 0 ? code : at;
     const lp = detailed ? v.result[R_LOGPROB]! : NaN;
     // one object, reused: a draw allocates nothing (its reader copies what it keeps)
@@ -188,7 +188,7 @@ export class SamplerImpl implements Sampler {
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array {
     this.guard();
     this.#load(logits, context);
-    this.exec(FLAG_PROBS);
+    this.runChecked(FLAG_PROBS);
     return this.views.fresh().exp.slice();
   }
 
@@ -199,7 +199,7 @@ export class SamplerImpl implements Sampler {
     if (n === 0) return [];
     const v = this.views.fresh();
     v.params[P_TOP_N] = Math.min(n, this.vocabSize);
-    this.exec(FLAG_TOP);
+    this.runChecked(FLAG_TOP);
     return this.#readTop();
   }
 

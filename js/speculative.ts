@@ -232,10 +232,10 @@ function speculate(
       if (!ok) {
         // the first rejection: the correction, from normalize(max(0, p - q)) over both dense distributions
         s.loadWith(row(targetRows, j), none);
-        s.exec(FLAG_PROBS, tName);
+        s.runChecked(FLAG_PROBS, tName);
         s.ex.residual(1);
         s.loadWith(row(draftRows!, j), none);
-        s.exec(FLAG_PROBS, dName);
+        s.runChecked(FLAG_PROBS, dName);
         token = s.ex.residual(0);
         logprob = s.views.fresh().result[R_LOGPROB]!;
       }

@@ -58,4 +58,13 @@ describe("shortened internal names", () => {
     }
     expect((INTERNAL as string[]).filter((n) => names.has(n))).toEqual([]);
   });
+
+  it("none is a property of a built-in the bundle may use (esbuild would rename that access too)", () => {
+    const builtins: object[] = [Math, Promise, JSON, Object, Reflect, WebAssembly, globalThis, Number, String];
+    for (const c of [Array, Float32Array, Uint8Array, String, RegExp, Map, Set, Object, Function, Error, Promise])
+      builtins.push(c.prototype);
+    builtins.push(Object.getPrototypeOf(Float32Array.prototype), WebAssembly.Memory.prototype, Response.prototype);
+    builtins.push(Blob.prototype, ReadableStream.prototype, TextDecoder.prototype, performance);
+    expect((INTERNAL as string[]).filter((n) => builtins.some((b) => n in b))).toEqual([]);
+  });
 });
