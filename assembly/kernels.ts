@@ -7,7 +7,7 @@ import { BLOCK } from "./layout";
 // exponent bias in one add), -ln2 split for a two-constant Cody-Waite reduction, and a degree-5 minimax
 // polynomial on |t| <= ln2/2 (relative error ~1e-7, as float32's rounding).
 // biome-ignore format: one row per constant, four lanes each
-const EXP_K: usize = memory.data<f32>([
+export const EXP_K: usize = memory.data<f32>([
   -87.33654, -87.33654, -87.33654, -87.33654,
   1.44269504, 1.44269504, 1.44269504, 1.44269504,
   12583039.0, 12583039.0, 12583039.0, 12583039.0,
@@ -39,7 +39,7 @@ export let suspect: bool = false;
   );
 }
 
-@inline function hsum(v: v128): f32 {
+@inline export function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
@@ -400,7 +400,7 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
  * exp of 4 lanes <= 0 (rr2-p5, no clamp); lanes below -87.3 (where f32 exp leaves the normal range, -inf
  * included) give 0, NaN never reaches here.
  */
-@inline function exp4(
+@inline export function exp4(
   x: v128,
   lo: v128,
   log2e: v128,
@@ -427,6 +427,34 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
 }
 
 /**
+ * exp((v - mx) * s) of 4 lanes, and 0 where v < thr when `masked` (a constant at every call site: Binaryen
+ * drops the compare where it is false). Without a threshold nothing needs masking: -inf lanes underflow to 0.
+ */
+@inline function expAt(
+  v: v128,
+  m4: v128,
+  s4: v128,
+  t4: v128,
+  masked: bool,
+  lo: v128,
+  log2e: v128,
+  magic: v128,
+  ln2hi: v128,
+  ln2lo: v128,
+  c1: v128,
+  c2: v128,
+  c3: v128,
+  c4: v128,
+  c5: v128,
+): v128 {
+  const e = exp4(f32x4.mul(f32x4.sub(v, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+  return masked ? v128.and(e, f32x4.ge(v, t4)) : e;
+}
+
+/** The lowest float32: a threshold at or below it removes nothing but -inf. */
+const NO_THRESHOLD: f32 = -3.4028234663852886e38;
+
+/**
  * out[i] = p[i] >= thr ? exp((p[i] - mx) * s) : 0 for n floats; returns the sum (f32 lanes, f64 total).
  * With wantMoment, also stores sum of out[i] * (p[i] - mx) in `moment` (for entropies).
  */
@@ -447,32 +475,31 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
     t4 = f32x4.splat(thr);
   let a0 = f32x4.splat(0),
     a1 = a0,
-    b0 = a0,
-    b1 = a0;
+    a2 = a0,
+    a3 = a0;
   const end = p + ((<usize>n) << 2);
-  let o = out;
-  if (!wantMoment) {
-    for (let q = p; q < end; q += 32) {
-      const v0 = v128.load(q),
-        v1 = v128.load(q, 16);
-      const d0 = f32x4.sub(v0, m4),
-        d1 = f32x4.sub(v1, m4);
-      const e0 = v128.and(
-        exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        f32x4.ge(v0, t4),
-      );
-      const e1 = v128.and(
-        exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        f32x4.ge(v1, t4),
-      );
-      v128.store(o, e0);
-      v128.store(o, e1, 16);
+  const d = out - p;
+  if (!wantMoment && thr <= NO_THRESHOLD) {
+    // the hot case (no threshold, no moment): four vectors per iteration into four accumulators, no compare
+    for (let q = p; q < end; q += 64) {
+      const e0 = expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      const e1 = expAt(v128.load(q, 16), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      const e2 = expAt(v128.load(q, 32), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      const e3 = expAt(v128.load(q, 48), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      v128.store(q + d, e0);
+      v128.store(q + d, e1, 16);
+      v128.store(q + d, e2, 32);
+      v128.store(q + d, e3, 48);
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
-      o += 32;
+      a2 = f32x4.add(a2, e2);
+      a3 = f32x4.add(a3, e3);
     }
     moment = 0;
   } else {
+    // with a threshold, or the moment wanted: masked, the moment accumulated (and dropped if not wanted)
+    let b0 = a0,
+      b1 = a0;
     for (let q = p; q < end; q += 32) {
       const v0 = v128.load(q),
         v1 = v128.load(q, 16);
@@ -482,17 +509,16 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
         d1 = v128.and(f32x4.sub(v1, m4), k1);
       const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k0);
       const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k1);
-      v128.store(o, e0);
-      v128.store(o, e1, 16);
+      v128.store(q + d, e0);
+      v128.store(q + d, e1, 16);
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
       b0 = f32x4.add(b0, f32x4.mul(e0, d0));
       b1 = f32x4.add(b1, f32x4.mul(e1, d1));
-      o += 32;
     }
-    moment = <f64>hsum(f32x4.add(b0, b1));
+    moment = wantMoment ? <f64>hsum(f32x4.add(b0, b1)) : 0;
   }
-  return <f64>hsum(f32x4.add(a0, a1));
+  return <f64>hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
 }
 
 /**
@@ -513,28 +539,43 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
   const m4 = f32x4.splat(mx),
     s4 = f32x4.splat(s),
     t4 = f32x4.splat(thr);
+  const masked = thr > NO_THRESHOLD;
   const end = p + ((<usize>n) << 2);
   let total: f64 = 0;
   let bp = blocks;
   for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
     let a0 = f32x4.splat(0),
-      a1 = a0;
+      a1 = a0,
+      a2 = a0,
+      a3 = a0;
     const bend = min(b + ((<usize>BLOCK) << 2), end);
-    for (let q = b; q < bend; q += 32) {
-      const v0 = v128.load(q),
-        v1 = v128.load(q, 16);
-      const e0 = v128.and(
-        exp4(f32x4.mul(f32x4.sub(v0, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        f32x4.ge(v0, t4),
-      );
-      const e1 = v128.and(
-        exp4(f32x4.mul(f32x4.sub(v1, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        f32x4.ge(v1, t4),
-      );
-      a0 = f32x4.add(a0, e0);
-      a1 = f32x4.add(a1, e1);
+    // without a threshold (the hot case): four vectors per iteration into four accumulators, no compare
+    if (masked) {
+      for (let q = b; q < bend; q += 32) {
+        a0 = f32x4.add(a0, expAt(v128.load(q), m4, s4, t4, true, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
+        a1 = f32x4.add(
+          a1,
+          expAt(v128.load(q, 16), m4, s4, t4, true, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
+        );
+      }
+    } else {
+      for (let q = b; q < bend; q += 64) {
+        a0 = f32x4.add(a0, expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
+        a1 = f32x4.add(
+          a1,
+          expAt(v128.load(q, 16), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
+        );
+        a2 = f32x4.add(
+          a2,
+          expAt(v128.load(q, 32), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
+        );
+        a3 = f32x4.add(
+          a3,
+          expAt(v128.load(q, 48), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
+        );
+      }
     }
-    const bs = hsum(f32x4.add(a0, a1));
+    const bs = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
     store<f32>(bp, bs);
     bp += 4;
     total += <f64>bs;

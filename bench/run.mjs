@@ -1,8 +1,10 @@
 // npm run bench [-- --json] [-- --quick] [-- --speculative (only the verifyDraft table)]
 // Median microseconds per sample() at the vocabulary sizes people use, with ratios to baselines measured
 // in the same run: one 4-accumulator f32x4.pmax pass over the same logits (the floor for anything that
-// must read every token), one SIMD exp-and-sum pass, and a sort-based JavaScript sampler (the
-// transformers.js v2 algorithm: sort [index, value] pairs, softmax, draw).
+// must read every token), the fastest exp-and-sum pass we can write (assembly/floor.ts: rr2-p5, four
+// accumulators, nothing stored, no threshold; the floor for anything that needs the normaliser), and a
+// sort-based JavaScript sampler (the transformers.js v2 algorithm: sort [index, value] pairs, softmax, draw).
+// The floors live in build/floor.wasm, outside the shipped module, so a slower engine kernel shows as a miss.
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBeamSearch, createSampler, verifyDraft } from "../dist/index.js";
@@ -326,6 +328,7 @@ async function main() {
   await warmUp();
   const rows = [];
   const beams = [];
+  const copies = [];
   for (const vocab of VOCABS) {
     const logits = syntheticLogits(vocab);
     const ex = await baselineEngine(logits);
@@ -366,6 +369,24 @@ async function main() {
         jsSortSpeedup: jsSort / us,
       });
     }
+    // sample(logits) from a JavaScript array against the copy plus the zero-copy call
+    for (const name of ["greedy", "temperature 0.8"]) {
+      const sc = SCENARIOS.find((x) => x.name === name);
+      const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+      const {
+        ratios: [ratio],
+      } = paired(
+        [
+          () => s.sample(logits),
+          () => {
+            s.logits.set(logits);
+            s.sample();
+          },
+        ],
+        [(t) => t[0] / t[1]],
+      );
+      copies.push({ vocab, scenario: name, ratio });
+    }
     if (vocab === 32000 || vocab === 151936) {
       for (const numBeams of [4, 8]) {
         const { us, vsExpSum } = await beamStep(vocab, numBeams, logits);
@@ -382,15 +403,26 @@ async function main() {
   const batch = await batchCost();
   const targets = [];
   const target = (name, value, limit, unit, ok) => targets.push({ name, value, limit, unit, met: ok });
+  const EXP_BOUND = [
+    "temperature 0.8",
+    "topP 0.95",
+    "typicalP 0.9",
+    "etaCutoff 3e-4",
+    "dynamic temperature",
+    "mirostat v2",
+    "DRY 0.8 (256 context)",
+  ];
   for (const vocab of VOCABS) {
     const at = (sc) => rows.find((r) => r.vocab === vocab && r.scenario === sc);
     target(`greedy <= 1.5x pmax @${vocab}`, at("greedy").vsPmax, 1.5, "x", at("greedy").vsPmax <= 1.5);
     for (const sc of ["topK 40", "minP 0.05", "full chain"])
-      target(`${sc} <= 4x pmax @${vocab}`, at(sc).vsPmax, 4, "x", at(sc).vsPmax <= 4);
-    for (const sc of ["topP 0.95", "temperature 0.8"]) {
-      target(`${sc} <= 1.5x (pmax + exp-sum) @${vocab}`, at(sc).vsPmaxPlusExp, 1.5, "x", at(sc).vsPmaxPlusExp <= 1.5);
+      target(`${sc} <= 3x pmax @${vocab}`, at(sc).vsPmax, 3, "x", at(sc).vsPmax <= 3);
+    for (const sc of EXP_BOUND) {
+      target(`${sc} <= 1.2x (pmax + exp-sum) @${vocab}`, at(sc).vsPmaxPlusExp, 1.2, "x", at(sc).vsPmaxPlusExp <= 1.2);
     }
   }
+  for (const c of copies)
+    target(`sample(logits) vs copy + sample() @${c.vocab}, ${c.scenario}`, c.ratio, 1.1, "x", c.ratio <= 1.1);
   const slowest = rows
     .filter((r) => r.vocab === 128256)
     .reduce((a, b) => (a.jsSortSpeedup < b.jsSortSpeedup ? a : b), { jsSortSpeedup: Infinity });
@@ -421,7 +453,7 @@ async function main() {
   for (const g of gens.slice(1))
     target(`10,000-token generation, ${g.name}, vs plain`, g.vsPlain, 2, "x", g.vsPlain <= 2);
   const b8 = beams.find((b) => b.vocab === 151936 && b.numBeams === 8);
-  if (b8) target("beam step, 8 beams @151936, vs exp-sum over the rows", b8.vsExpSum, 1.3, "x", b8.vsExpSum <= 1.3);
+  if (b8) target("beam step, 8 beams @151936, vs exp-sum over the rows", b8.vsExpSum, 1.15, "x", b8.vsExpSum <= 1.15);
 
   for (const x of spec) {
     const at = `k=${x.k} @${x.vocab}`;

@@ -19,6 +19,9 @@ export const SCENARIOS = [
   { name: "minP 0.05 + XTC 0.5", options: { minP: 0.05, xtc: { probability: 0.5, threshold: 0.1 } } },
   { name: "dynamic temperature", options: { minP: 0.05, dynamicTemperature: { range: 0.5 } } },
   { name: "mirostat v2", options: { mirostat: { version: 2, tau: 5, eta: 0.1 } } },
+  // the other exp-bound transforms (each needs the normaliser, and typical and eta the entropy)
+  { name: "typicalP 0.9", options: { typicalP: 0.9 } },
+  { name: "etaCutoff 3e-4", options: { etaCutoff: 3e-4 } },
 ];
 
 /** The scenarios before the llama.cpp-family ones: what bench:runtimes compares across runtimes. */
