@@ -1,12 +1,29 @@
 // The top-p cut over the dense distribution and over candidates, and the draw that makes a final top-p
 // cut unnecessary (rejection sampling). Typical sampling shares the mass cut (cutByMass).
-import { vpad, ptr, param, F_EXP, F_CAND_IDX, F_CAND_VAL, P_TOP_P, FLAG_SAMPLE } from "./layout";
+import {
+  vpad,
+  ptr,
+  param,
+  F_EXP,
+  F_CAND_IDX,
+  F_CAND_VAL,
+  F_BLOCKS,
+  F_SAMPLE,
+  BLOCK,
+  P_TOP_P,
+  FLAG_SAMPLE,
+} from "./layout";
 import {
   gather,
   gatherRange,
   countGE,
   expPass,
-  drawDense,
+  expBlockSums,
+  drawBlocks,
+  massBefore,
+  beforeMass,
+  beforeCount,
+  tieCount,
   massAbove,
   aboveMass0,
   aboveMass1,
@@ -16,10 +33,6 @@ import {
   aboveCount1,
   aboveCount2,
   aboveCount3,
-  massBefore,
-  beforeMass,
-  beforeCount,
-  tieCount,
 } from "./kernels";
 import { BY_VALUE, wselect, idAt, valAt } from "./select";
 import { nextDouble } from "./rng";
@@ -58,34 +71,70 @@ export function denseTopP(): void {
   cutTopP(z);
 }
 
+/** At most this many tokens at or above a drawn token are gathered to sum the mass ahead of it. */
+const AHEAD_LIMIT: i32 = 1024;
+
 /**
  * Draws from the untruncated distribution and accepts the token if the mass strictly ahead of it (higher
  * logits, or equal logits with lower ids) is below p * Z, or its rank is below minKeep: exactly the top-p
- * distribution, with one exp pass and a cheap test per round (expected rounds: 1 / p). After 16
- * rejections the cut is placed and the draw proceeds as usual. Returns the token, or -1 for the latter.
+ * distribution (expected rounds: 1 / p). One exp-and-sum pass (block sums, nothing stored); per round a
+ * draw that recomputes one block, then a gather of the tokens at or above the drawn one, whose exp values
+ * are computed lane for lane as the pass computed them. Where more than AHEAD_LIMIT tokens lie ahead (a
+ * token of a flat bulk), the round sums the mass ahead over stored exp values instead (one exp pass that
+ * stores, once). After 16 rejections the cut is placed and the draw proceeds as usual. Returns the token,
+ * or -1 for the latter.
  */
 export function drawTopP(): i32 {
-  const e = ptr(F_EXP);
+  const e = ptr(F_EXP),
+    blocks = ptr(F_BLOCKS);
   const floor = floorThr();
-  const z = expPass(wPtr, e, vpad, mx, <f32>s, floor, false);
-  eValid = true;
+  const fs = <f32>s;
+  const z = expBlockSums(wPtr, vpad, blocks, mx, fs, floor);
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
-    const d = drawDense(e, vpad, nextDouble() * z);
+    // the drawn block is recomputed into F_SAMPLE: F_EXP may hold every exp value, for massBefore and the cut
+    const d = drawBlocks(wPtr, vpad, blocks, mx, fs, floor, nextDouble() * z, ptr(F_SAMPLE));
+    // d >= 0: z >= 1 (the max token weighs 1), so some block sum is positive
     const v = load<f32>(wPtr + ((<usize>d) << 2));
-    massBefore(wPtr, e, vpad, v);
-    let before = beforeMass;
-    let rank = beforeCount;
-    if (tieCount > 1) {
-      for (let i = 0; i < d; i++) {
-        if (load<f32>(wPtr + ((<usize>i) << 2)) == v) {
-          before += <f64>load<f32>(e + ((<usize>i) << 2));
+    let before: f64 = 0;
+    let rank = 0;
+    const c = gather(wPtr, vpad, v, ptr(F_CAND_IDX), ptr(F_CAND_VAL), AHEAD_LIMIT);
+    if (c >= 0) {
+      // the values ahead, padded with -inf to whole 32-float blocks, summed by the exp pass itself (in place)
+      const buf = ptr(F_SAMPLE) + ((<usize>BLOCK) << 2);
+      for (let i = 0; i < c; i++) {
+        const x = valAt(i);
+        if (x > <f64>v || (x == <f64>v && idAt(i) < <u32>d)) {
+          store<f32>(buf + ((<usize>rank) << 2), <f32>x);
           rank++;
+        }
+      }
+      const end = (rank + 31) & ~31;
+      for (let i = rank; i < end; i++) store<f32>(buf + ((<usize>i) << 2), -Infinity);
+      before = expPass(buf, buf, end, mx, fs, floor, false);
+    } else {
+      if (!eValid) {
+        expPass(wPtr, e, vpad, mx, fs, floor, false);
+        eValid = true;
+      }
+      massBefore(wPtr, e, vpad, v);
+      before = beforeMass;
+      rank = beforeCount;
+      if (tieCount > 1) {
+        for (let i = 0; i < d; i++) {
+          if (load<f32>(wPtr + ((<usize>i) << 2)) == v) {
+            before += <f64>load<f32>(e + ((<usize>i) << 2));
+            rank++;
+          }
         }
       }
     }
     if (before < target || rank < mk) return d;
+  }
+  if (!eValid) {
+    expPass(wPtr, e, vpad, mx, fs, floor, false);
+    eValid = true;
   }
   cutTopP(z);
   return -1;

@@ -480,20 +480,14 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
   const end = p + ((<usize>n) << 2);
   const d = out - p;
   if (!wantMoment && thr <= NO_THRESHOLD) {
-    // the hot case (no threshold, no moment): four vectors per iteration into four accumulators, no compare
-    for (let q = p; q < end; q += 64) {
+    // no threshold, no moment: no compare
+    for (let q = p; q < end; q += 32) {
       const e0 = expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
       const e1 = expAt(v128.load(q, 16), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-      const e2 = expAt(v128.load(q, 32), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-      const e3 = expAt(v128.load(q, 48), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
       v128.store(q + d, e0);
       v128.store(q + d, e1, 16);
-      v128.store(q + d, e2, 32);
-      v128.store(q + d, e3, 48);
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
-      a2 = f32x4.add(a2, e2);
-      a3 = f32x4.add(a3, e3);
     }
     moment = 0;
   } else {

@@ -15,6 +15,7 @@ import {
   FLOAT_TINY,
   inRange,
   integer,
+  MAX_INT,
   number,
   ownOptions,
   rangeError,
@@ -314,7 +315,7 @@ export async function createBeamSearch(options: BeamSearchOptions): Promise<Beam
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
   const V = integer("vocabSize", o.vocabSize, 1, 1 << 20);
   const numBeams = integer("numBeams", o.numBeams, 1, 256);
-  const maxNew = integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
+  const maxNew = integer("maxNewTokens", o.maxNewTokens, 1, MAX_INT);
   const minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, maxNew);
   const numReturn =
     o.numReturnSequences === undefined ? 1 : integer("numReturnSequences", o.numReturnSequences, 1, numBeams);
@@ -325,10 +326,7 @@ export async function createBeamSearch(options: BeamSearchOptions): Promise<Beam
     throw typeError("earlyStopping", 'true, false or "never"', o.earlyStopping);
   const eos = eosIds(o.eosTokenId, V);
   const repetition = inRange("repetitionPenalty", o.repetitionPenalty, 1, FLOAT_TINY, FLOAT_LIMIT, false, false);
-  const ngram =
-    o.noRepeatNgramSize === undefined
-      ? 0
-      : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER);
+  const ngram = o.noRepeatNgramSize === undefined ? 0 : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, MAX_INT);
   const bias = checkLogitBias(o.logitBias, V);
   const badWords = checkBadWords(o.badWordsIds, V);
   const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);

@@ -2,7 +2,7 @@
 // Hugging Face `generation_config.json` object, turned into this library's options. What a dialect
 // rejects is rejected here too, with an error that names the parameter (in that dialect's spelling).
 import type { BeamSearchOptions } from "./beam.js";
-import { FLOAT_LIMIT, FLOAT_TINY, inRange, integer, number, rangeError, show, typeError } from "./errors.js";
+import { FLOAT_LIMIT, FLOAT_TINY, inRange, integer, MAX_INT, number, rangeError, show, typeError } from "./errors.js";
 import type { GenerationOptions } from "./generation.js";
 import type { SamplerOptions } from "./options.js";
 
@@ -135,7 +135,7 @@ export function fromOpenAI(params: OpenAIParams): FromOpenAIResult {
       p.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens",
       max,
       1,
-      Number.MAX_SAFE_INTEGER,
+      MAX_INT,
     );
   }
   if (p.logprobs !== undefined && typeof p.logprobs !== "boolean") throw typeError("logprobs", "a boolean", p.logprobs);
@@ -209,9 +209,7 @@ export function fromGenerationConfig(
   const doSample = bool("do_sample", c.do_sample, false);
   const numBeams = c.num_beams === undefined ? 1 : integer("num_beams", c.num_beams, 1, 256);
   const numReturn =
-    c.num_return_sequences === undefined
-      ? 1
-      : integer("num_return_sequences", c.num_return_sequences, 1, Number.MAX_SAFE_INTEGER);
+    c.num_return_sequences === undefined ? 1 : integer("num_return_sequences", c.num_return_sequences, 1, MAX_INT);
   if (!doSample && numReturn > numBeams) {
     throw rangeError("num_return_sequences", `<= num_beams (${numBeams}) without sampling`, numReturn);
   }
@@ -223,27 +221,27 @@ export function fromGenerationConfig(
     throw typeError("early_stopping", 'true, false or "never"', c.early_stopping);
 
   let maxNew: number | undefined;
-  if (c.max_new_tokens !== undefined) maxNew = integer("max_new_tokens", c.max_new_tokens, 1, Number.MAX_SAFE_INTEGER);
+  if (c.max_new_tokens !== undefined) maxNew = integer("max_new_tokens", c.max_new_tokens, 1, MAX_INT);
   else if (c.max_length !== undefined && opts.promptLength !== undefined) {
-    const ml = integer("max_length", c.max_length, 1, Number.MAX_SAFE_INTEGER);
-    const pl = integer("promptLength", opts.promptLength, 0, Number.MAX_SAFE_INTEGER);
+    const ml = integer("max_length", c.max_length, 1, MAX_INT);
+    const pl = integer("promptLength", opts.promptLength, 0, MAX_INT);
     maxNew = Math.max(1, ml - pl);
   }
   // Python: min_new_tokens overrides min_length (which counts the prompt); EOS is blocked until then. Above
   // max_new_tokens it warns and generates max_new_tokens with EOS blocked: the same as clamping.
   let minNew: number | undefined;
-  if (c.min_new_tokens !== undefined) minNew = integer("min_new_tokens", c.min_new_tokens, 0, Number.MAX_SAFE_INTEGER);
-  else if (c.min_length !== undefined && integer("min_length", c.min_length, 0, Number.MAX_SAFE_INTEGER) > 0) {
+  if (c.min_new_tokens !== undefined) minNew = integer("min_new_tokens", c.min_new_tokens, 0, MAX_INT);
+  else if (c.min_length !== undefined && integer("min_length", c.min_length, 0, MAX_INT) > 0) {
     if (opts.promptLength === undefined) throw new TypeError("min_length counts the prompt: pass { promptLength }");
-    minNew = Math.max(0, c.min_length - integer("promptLength", opts.promptLength, 0, Number.MAX_SAFE_INTEGER));
+    minNew = Math.max(0, c.min_length - integer("promptLength", opts.promptLength, 0, MAX_INT));
   }
   if (minNew !== undefined && maxNew !== undefined && minNew > maxNew) minNew = maxNew;
   const eos =
     c.eos_token_id === undefined
       ? undefined
       : Array.isArray(c.eos_token_id)
-        ? c.eos_token_id.map((t, i) => integer(`eos_token_id[${i}]`, t, 0, Number.MAX_SAFE_INTEGER))
-        : integer("eos_token_id", c.eos_token_id, 0, Number.MAX_SAFE_INTEGER);
+        ? c.eos_token_id.map((t, i) => integer(`eos_token_id[${i}]`, t, 0, MAX_INT))
+        : integer("eos_token_id", c.eos_token_id, 0, MAX_INT);
 
   // Logits processors: they apply in every mode.
   const processors: Pick<SamplerOptions, "repetitionPenalty" | "noRepeatNgramSize" | "badWordsIds"> = {};
@@ -255,7 +253,7 @@ export function fromGenerationConfig(
     processors.repetitionPenalty = r;
   }
   if (c.no_repeat_ngram_size !== undefined)
-    processors.noRepeatNgramSize = integer("no_repeat_ngram_size", c.no_repeat_ngram_size, 0, Number.MAX_SAFE_INTEGER);
+    processors.noRepeatNgramSize = integer("no_repeat_ngram_size", c.no_repeat_ngram_size, 0, MAX_INT);
   if (c.bad_words_ids !== undefined) {
     if (!Array.isArray(c.bad_words_ids) || c.bad_words_ids.some((w) => !Array.isArray(w) || w.length === 0)) {
       throw typeError("bad_words_ids", "a list of non-empty lists of token ids", c.bad_words_ids);
@@ -263,7 +261,7 @@ export function fromGenerationConfig(
     const eosList = eos === undefined ? [] : Array.isArray(eos) ? eos : [eos];
     // Python drops the entries that are exactly one EOS id (NoBadWordsLogitsProcessor)
     processors.badWordsIds = c.bad_words_ids
-      .map((w, i) => w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, Number.MAX_SAFE_INTEGER)))
+      .map((w, i) => w.map((t, j) => integer(`bad_words_ids[${i}][${j}]`, t, 0, MAX_INT)))
       .filter((w) => !(w.length === 1 && eosList.includes(w[0]!)));
   }
 
@@ -304,7 +302,7 @@ export function fromGenerationConfig(
     if (!(t > 0)) throw rangeError("temperature", "a strictly positive float when do_sample is true", c.temperature);
     sampler.temperature = t;
   }
-  const topK = c.top_k === undefined ? 50 : integer("top_k", c.top_k, 0, Number.MAX_SAFE_INTEGER);
+  const topK = c.top_k === undefined ? 50 : integer("top_k", c.top_k, 0, MAX_INT);
   if (topK > 0) sampler.topK = topK;
   if (c.top_p !== undefined) {
     const tp = inClosed("top_p", c.top_p, 0, 1);

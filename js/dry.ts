@@ -3,7 +3,7 @@
 // allowed length). Sequence breakers (tokens that start a restart sequence) bound how far back a
 // repetition may reach. Here: the options, the breakers, and the (token, exponent) list for a context;
 // wasm computes the powers and patches the logits.
-import { integer, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
+import { integer, MAX_INT, number, plainObject, rangeError, show, tokenId, typeError } from "./errors.js";
 
 export interface DryOptions {
   /** 0 = off. */
@@ -50,10 +50,8 @@ export function resolveDry(v: unknown, vocab: number): DryResolved | null {
     throw rangeError("dry.multiplier", "a finite number >= 0", d.multiplier);
   const base = d.base === undefined ? 1.75 : number("dry.base", d.base);
   if (!(base >= 1 && Number.isFinite(base))) throw rangeError("dry.base", "a finite number >= 1", d.base);
-  const allowedLength =
-    d.allowedLength === undefined ? 2 : integer("dry.allowedLength", d.allowedLength, 0, Number.MAX_SAFE_INTEGER);
-  const penaltyLastN =
-    d.penaltyLastN === undefined ? -1 : integer("dry.penaltyLastN", d.penaltyLastN, -1, Number.MAX_SAFE_INTEGER);
+  const allowedLength = d.allowedLength === undefined ? 2 : integer("dry.allowedLength", d.allowedLength, 0, MAX_INT);
+  const penaltyLastN = d.penaltyLastN === undefined ? -1 : integer("dry.penaltyLastN", d.penaltyLastN, -1, MAX_INT);
   if (d.decode !== undefined && typeof d.decode !== "function") throw typeError("dry.decode", "a function", d.decode);
   if (d.vocabulary !== undefined && !(Array.isArray(d.vocabulary) && d.vocabulary.length === vocab)) {
     throw typeError("dry.vocabulary", `an array of ${vocab} token texts`, d.vocabulary);

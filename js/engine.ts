@@ -17,7 +17,7 @@ export function engineError(cause: unknown): Error {
   if (typeof WebAssembly !== "object") return new Error("llm-sampler needs WebAssembly, and this runtime has none");
   if (!WebAssembly.validate(SIMD_PROBE)) {
     return new Error(
-      "llm-sampler needs WebAssembly SIMD (the 128-bit v128 instructions), and this runtime does not support it " +
+      "llm-sampler needs WebAssembly SIMD, and this runtime does not support it " +
         `(Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+, Deno, Bun and workerd do): ${why}`,
     );
   }

@@ -31,11 +31,14 @@ export function number(name: string, v: unknown): number {
   return v;
 }
 
+/** Number.MAX_SAFE_INTEGER, as one short name in the bundle. */
+export const MAX_INT = Number.MAX_SAFE_INTEGER;
+
 /** An integer in [min, max]. */
 export function integer(name: string, v: unknown, min: number, max: number): number {
   const x = number(name, v);
   if (!Number.isInteger(x) || x < min || x > max) {
-    const rule = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    const rule = max === MAX_INT ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
     throw rangeError(name, rule, v);
   }
   return x;

@@ -8,7 +8,7 @@
 // step() is a transaction: everything it changes is saved first and put back if anything throws.
 import type { ContextLists } from "./context.js";
 import { Detokenizer } from "./detokenizer.js";
-import { eosIds, integer, ownOptions, rangeError, show, tokenIds, typeError } from "./errors.js";
+import { eosIds, integer, MAX_INT, ownOptions, rangeError, show, tokenIds, typeError } from "./errors.js";
 import { History } from "./history.js";
 import type { Resolved } from "./options.js";
 import type { Views } from "./layout.js";
@@ -116,10 +116,8 @@ export class GenerationImpl implements Generation {
     const V = r.vocabSize;
     const o = ownOptions("options", options, KNOWN, "generation option");
     const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);
-    this.#maxNew =
-      o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, Number.MAX_SAFE_INTEGER);
-    this.#minNew =
-      o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, Number.MAX_SAFE_INTEGER);
+    this.#maxNew = o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, MAX_INT);
+    this.#minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, MAX_INT);
     if (this.#minNew > this.#maxNew)
       throw rangeError("minNewTokens", `<= maxNewTokens (${this.#maxNew})`, this.#minNew);
     this.#eos = eosIds(o.eosTokenId, V);

@@ -1,6 +1,6 @@
 // Sampler options: the general ones (vocabulary, seed, order, minTokensToKeep, penalty window) and the
 // resolution of every transform's options through the table in transforms.ts, then the chain program.
-import { integer, ownOptions, rangeError, typeError } from "./errors.js";
+import { integer, MAX_INT, ownOptions, rangeError, typeError } from "./errors.js";
 import { OP_SUPPRESS } from "./layout.js";
 import {
   TRANSFORMS,
@@ -78,13 +78,11 @@ export function resolveOptions(options: SamplerOptions): Resolved {
     seed,
     order,
     llama,
-    minTokensToKeep:
-      o.minTokensToKeep === undefined ? 1 : integer("minTokensToKeep", o.minTokensToKeep, 1, Number.MAX_SAFE_INTEGER),
-    penaltyLastN:
-      o.penaltyLastN === undefined ? -1 : integer("penaltyLastN", o.penaltyLastN, -1, Number.MAX_SAFE_INTEGER),
+    minTokensToKeep: o.minTokensToKeep === undefined ? 1 : integer("minTokensToKeep", o.minTokensToKeep, 1, MAX_INT),
+    penaltyLastN: o.penaltyLastN === undefined ? -1 : integer("penaltyLastN", o.penaltyLastN, -1, MAX_INT),
   } as Resolved;
   const c = { vocabSize, llama };
-  for (const t of TRANSFORMS) Object.assign(r, t.resolve(o, c));
+  for (const t of TRANSFORMS) Object.assign(r, t.readOptions(o, c));
   if (r.mirostat) {
     // llama.cpp: mirostat replaces the truncation samplers (and uses the plain temperature)
     const replaced: string[] = enabledTransforms(r).filter((t) => TRANSFORM_OF.get(t)!.truncation);

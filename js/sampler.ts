@@ -4,7 +4,7 @@
 import { createEngine } from "./engine.js";
 import { ContextLists } from "./context.js";
 import { GenerationImpl, REENTERED, type Generation, type GenerationOptions } from "./generation.js";
-import { allRemoved, integer, rangeError, typeError } from "./errors.js";
+import { allRemoved, integer, MAX_INT, rangeError, typeError } from "./errors.js";
 import {
   ERR_ALL_REMOVED,
   ERR_INVALID_LOGIT,
@@ -194,7 +194,7 @@ export class SamplerImpl implements Sampler {
 
   topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[] {
     this.guard();
-    integer("n", n, 0, Number.MAX_SAFE_INTEGER);
+    integer("n", n, 0, MAX_INT);
     this.#load(logits, context);
     if (n === 0) return [];
     const v = this.views.fresh();
@@ -211,7 +211,7 @@ export class SamplerImpl implements Sampler {
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array {
     this.guard();
     const v = this.vocabSize;
-    integer("batch", batch, 0, Number.MAX_SAFE_INTEGER);
+    integer("batch", batch, 0, MAX_INT);
     if (!(rows instanceof Float32Array)) throw typeError("rows", "a Float32Array", rows);
     if (rows.length !== batch * v) throw rangeError("rows.length", `batch * vocabSize (${batch * v})`, rows.length);
     if (contexts !== undefined && (!Array.isArray(contexts) || contexts.length !== batch)) {

@@ -7,6 +7,7 @@ import {
   FLOAT_TINY,
   inRange,
   integer,
+  MAX_INT,
   number,
   plainObject,
   rangeError,
@@ -180,7 +181,7 @@ export interface Transform {
   /** The SamplerOptions keys this transform reads, when more than its name. */
   readonly options?: readonly string[];
   /** Validates those options; the result joins the resolved options. */
-  readonly resolve: (o: Readonly<Record<string, unknown>>, c: ResolveContext) => Partial<Resolved>;
+  readonly readOptions: (o: Readonly<Record<string, unknown>>, c: ResolveContext) => Partial<Resolved>;
   /** False at the neutral value: the transform stays out of the program. */
   readonly enabled: (r: Resolved) => boolean;
   /** The parameter slot its value goes to, or a writer for anything more. */
@@ -289,7 +290,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "repetitionPenalty",
     op: OP_REPETITION,
     llamaRank: 4,
-    resolve: ranged("repetitionPenalty", 1, FLOAT_TINY, FLOAT_LIMIT, false, false),
+    readOptions: ranged("repetitionPenalty", 1, FLOAT_TINY, FLOAT_LIMIT, false, false),
     enabled: (r) => r.repetitionPenalty !== 1,
     slot: P_REPETITION,
   },
@@ -297,7 +298,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "presencePenalty",
     op: OP_PRESENCE,
     llamaRank: 6,
-    resolve: (o) => ({ presencePenalty: bounded("presencePenalty", o.presencePenalty, 0) }),
+    readOptions: (o) => ({ presencePenalty: bounded("presencePenalty", o.presencePenalty, 0) }),
     enabled: (r) => r.presencePenalty !== 0,
     slot: P_PRESENCE,
   },
@@ -305,7 +306,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "frequencyPenalty",
     op: OP_FREQUENCY,
     llamaRank: 5,
-    resolve: (o) => ({ frequencyPenalty: bounded("frequencyPenalty", o.frequencyPenalty, 0) }),
+    readOptions: (o) => ({ frequencyPenalty: bounded("frequencyPenalty", o.frequencyPenalty, 0) }),
     enabled: (r) => r.frequencyPenalty !== 0,
     slot: P_FREQUENCY,
   },
@@ -314,7 +315,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "dry",
     op: OP_DRY,
     llamaRank: 7,
-    resolve: (o, c) => ({ dry: resolveDry(o.dry, c.vocabSize) }),
+    readOptions: (o, c) => ({ dry: resolveDry(o.dry, c.vocabSize) }),
     enabled: (r) => r.dry !== null,
     write: (v, r) => {
       v.params[P_DRY_MULTIPLIER] = r.dry?.multiplier ?? 0;
@@ -325,11 +326,9 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "noRepeatNgramSize",
     op: OP_NGRAM_BANS,
     llamaRank: 3,
-    resolve: (o) => ({
+    readOptions: (o) => ({
       noRepeatNgramSize:
-        o.noRepeatNgramSize === undefined
-          ? 0
-          : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, Number.MAX_SAFE_INTEGER),
+        o.noRepeatNgramSize === undefined ? 0 : integer("noRepeatNgramSize", o.noRepeatNgramSize, 0, MAX_INT),
     }),
     enabled: (r) => r.noRepeatNgramSize > 0,
   },
@@ -337,14 +336,14 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "badWordsIds",
     op: OP_BAD_WORDS,
     llamaRank: 2,
-    resolve: (o, c) => ({ badWordsIds: checkBadWords(o.badWordsIds, c.vocabSize) }),
+    readOptions: (o, c) => ({ badWordsIds: checkBadWords(o.badWordsIds, c.vocabSize) }),
     enabled: (r) => r.badWordsIds.length > 0,
   },
   {
     name: "logitBias",
     op: OP_LOGIT_BIAS,
     llamaRank: 0,
-    resolve: (o, c) => ({ logitBias: checkLogitBias(o.logitBias, c.vocabSize) }),
+    readOptions: (o, c) => ({ logitBias: checkLogitBias(o.logitBias, c.vocabSize) }),
     enabled: (r) => r.logitBias.size > 0,
     write: (v, r) => {
       let k = 0;
@@ -363,7 +362,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "allowedTokens",
     op: OP_ALLOWED,
     llamaRank: 1,
-    resolve: (o, c) => ({ allowedTokens: checkMask(o.allowedTokens, c.vocabSize) }),
+    readOptions: (o, c) => ({ allowedTokens: checkMask(o.allowedTokens, c.vocabSize) }),
     enabled: (r) => r.allowedTokens !== null,
     write: (v, r) => {
       if (r.allowedTokens) v.mask.set(r.allowedTokens);
@@ -376,7 +375,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TEMPERATURE,
     options: ["temperature", "dynamicTemperature"],
     llamaRank: 17,
-    resolve: (o) => ({ temperature: checkTemperature(o.temperature), ...checkDynamic(o.dynamicTemperature) }),
+    readOptions: (o) => ({ temperature: checkTemperature(o.temperature), ...checkDynamic(o.dynamicTemperature) }),
     enabled: (r) => (r.temperature !== 0 || r.llama) && (r.temperature !== 1 || r.dynRange > 0),
     write: (v, r) => {
       v.params[P_TEMPERATURE] = r.temperature;
@@ -389,7 +388,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TOP_N_SIGMA,
     llamaRank: 8,
     truncation: true,
-    resolve: (o) => ({ topNSigma: bounded("topNSigma", o.topNSigma, 0) }),
+    readOptions: (o) => ({ topNSigma: bounded("topNSigma", o.topNSigma, 0) }),
     enabled: (r) => r.topNSigma > 0,
     slot: P_TOP_N_SIGMA,
   },
@@ -399,7 +398,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TOP_K,
     llamaRank: 9,
     truncation: true,
-    resolve: (o) => ({ topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, Number.MAX_SAFE_INTEGER) }),
+    readOptions: (o) => ({ topK: o.topK === undefined ? 0 : integer("topK", o.topK, 0, MAX_INT) }),
     enabled: (r) => r.topK > 0,
     write: (v, r) => {
       v.params[P_TOP_K] = Math.min(r.llama ? r.topK : Math.max(r.topK, r.minTokensToKeep), 0x7fffffff);
@@ -410,7 +409,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TOP_P,
     llamaRank: 11,
     truncation: true,
-    resolve: ranged("topP", 1, 0, 1, true, false),
+    readOptions: ranged("topP", 1, 0, 1, true, false),
     enabled: (r) => r.topP < 1,
     slot: P_TOP_P,
   },
@@ -420,7 +419,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_MIN_P,
     llamaRank: 12,
     truncation: true,
-    resolve: (o, c) => ({ minP: inRange("minP", o.minP, 0, 0, c.llama ? Infinity : 1, false, c.llama) }),
+    readOptions: (o, c) => ({ minP: inRange("minP", o.minP, 0, 0, c.llama ? Infinity : 1, false, c.llama) }),
     enabled: (r) => r.minP > 0,
     slot: P_MIN_P,
   },
@@ -429,7 +428,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TYPICAL_P,
     llamaRank: 10,
     truncation: true,
-    resolve: ranged("typicalP", 1, 0, 1, true, false),
+    readOptions: ranged("typicalP", 1, 0, 1, true, false),
     enabled: (r) => r.typicalP < 1,
     slot: P_TYPICAL_P,
   },
@@ -438,7 +437,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_EPSILON,
     llamaRank: 13,
     truncation: true,
-    resolve: ranged("epsilonCutoff", 0, 0, 1, false, true),
+    readOptions: ranged("epsilonCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.epsilonCutoff > 0,
     slot: P_EPSILON,
   },
@@ -447,7 +446,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_ETA,
     llamaRank: 14,
     truncation: true,
-    resolve: ranged("etaCutoff", 0, 0, 1, false, true),
+    readOptions: ranged("etaCutoff", 0, 0, 1, false, true),
     enabled: (r) => r.etaCutoff > 0,
     slot: P_ETA,
   },
@@ -457,7 +456,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_TOP_A,
     llamaRank: 15,
     truncation: true,
-    resolve: ranged("topA", 0, 0, 1, false, false),
+    readOptions: ranged("topA", 0, 0, 1, false, false),
     enabled: (r) => r.topA > 0,
     slot: P_TOP_A,
   },
@@ -467,7 +466,7 @@ export const TRANSFORMS: readonly Transform[] = [
     op: OP_XTC,
     llamaRank: 16,
     truncation: true,
-    resolve: (o) => checkXtc(o.xtc),
+    readOptions: (o) => checkXtc(o.xtc),
     enabled: (r) => r.xtcProbability > 0,
     write: (v, r) => {
       v.params[P_XTC_PROBABILITY] = r.xtcProbability;
@@ -478,7 +477,7 @@ export const TRANSFORMS: readonly Transform[] = [
     name: "mirostat",
     op: OP_MIROSTAT,
     llamaRank: 18,
-    resolve: (o) => ({ mirostat: checkMirostat(o.mirostat) }),
+    readOptions: (o) => ({ mirostat: checkMirostat(o.mirostat) }),
     enabled: (r) => r.mirostat !== null,
     write: (v, r) => {
       v.params[P_MIROSTAT] = r.mirostat?.version ?? 0;

@@ -62,6 +62,7 @@ export const INTERNAL = [
   "llamaRank",
   "enabled",
   "truncation",
+  "readOptions",
   "write",
   "llama",
   "op",

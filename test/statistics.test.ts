@@ -3,7 +3,7 @@
 // With fixed seeds the outcome is deterministic; the threshold p > 1e-3 would flag a biased draw.
 import { describe, expect, it } from "vitest";
 import { createSampler, type SamplerOptions } from "../js/index.js";
-import { chiSquare, nextWord } from "./helpers.js";
+import { chiSquare, makeLogits, nextWord } from "./helpers.js";
 
 const DRAWS = 200_000;
 
@@ -36,6 +36,27 @@ describe("sample() follows probs() (chi-square, 200k draws each)", () => {
       expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
     }, 120_000);
   });
+
+  // Dense top-p draws and then sums the mass ahead of the drawn token: over the few tokens at or above it
+  // (gathered), or over stored exp values when more than 1,024 lie ahead (a flat bulk). Both, and ties:
+  for (const [shape, vocab, topP] of [
+    ["flat", 20_000, 0.9],
+    ["ties", 20_000, 0.8],
+    ["llm", 50_000, 0.95],
+  ] as const) {
+    it(`topP ${topP} on ${vocab} "${shape}" logits (both ways of summing the mass ahead)`, async () => {
+      const logits = makeLogits(vocab, 77, shape);
+      const s = await createSampler({ vocabSize: vocab, seed: 31, topP });
+      const p = s.probs(logits);
+      const counts = new Uint32Array(vocab);
+      s.logits.set(logits);
+      const n = DRAWS / 2;
+      for (let i = 0; i < n; i++) counts[s.sample()]!++;
+      for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
+      const { p: pValue, x2, df } = chiSquare(counts, p, n);
+      expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+    }, 120_000);
+  }
 
   it("the chi-square check rejects a biased sampler (sanity check of the test itself)", () => {
     const p = new Float32Array([0.5, 0.3, 0.2]);
