@@ -4,7 +4,7 @@
 import { wasmDeflatedBase64 } from "./generated/wasm-inline.js";
 
 interface Zlib {
-  inflateRawSync(b: Uint8Array): Uint8Array<ArrayBuffer>;
+  inflateSync(b: Uint8Array): Uint8Array<ArrayBuffer>;
 }
 type GetBuiltin = (name: string) => unknown;
 
@@ -18,13 +18,14 @@ async function inflate(base64: string): Promise<BufferSource> {
   const g = globalThis as { process?: { getBuiltinModule?: GetBuiltin }; Deno?: unknown; Bun?: unknown };
   const getBuiltin = g.Deno === undefined && g.Bun === undefined ? g.process?.getBuiltinModule : undefined;
   const zlib = typeof getBuiltin === "function" ? (getBuiltin("node:zlib") as Zlib | undefined) : undefined;
-  if (zlib && typeof zlib.inflateRawSync === "function") return zlib.inflateRawSync(bytes);
+  if (zlib && typeof zlib.inflateSync === "function") return zlib.inflateSync(bytes);
   if (typeof DecompressionStream !== "function") {
     throw new Error(
       "llm-sampler needs DecompressionStream (Node 18+, Deno, Bun, current browsers) to unpack its engine",
     );
   }
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  // "deflate" (the zlib format) where "deflate-raw" would need Node 20.12+
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Response(stream).arrayBuffer();
 }
 

@@ -1,5 +1,6 @@
-// Writes the package's JavaScript (run after tsc): dist/index.js, the default entry, and dist/workerd.js, the
-// entry for the "workerd" export condition, each one ESM file bundled from tsc's modules (which are then
+// Writes the package's JavaScript (run after tsc): dist/index.js, the default entry, dist/index.cjs, the same
+// as CommonJS for require(), and dist/workerd.js, the entry for the "workerd" export condition, each one file
+// bundled from tsc's modules (which are then
 // removed; their .d.ts declarations stay). One file is what a plain <script type="module"> can load, and
 // inside one bundle the internal properties and methods below get short names, chosen by esbuild so that
 // none collides with another property: they repeat across the modules and cost ~270 bytes of the gzipped
@@ -81,7 +82,7 @@ function jsFiles(dir) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const modules = jsFiles(dist).filter((f) => !f.endsWith("/workerd.js") && !f.endsWith("/index.bundle.js"));
+  const modules = jsFiles(dist).filter((f) => !/\/(workerd|index\.bundle)\.js$/.test(f));
   const common = {
     entryPoints: [`${dist}index.js`],
     bundle: true,
@@ -105,6 +106,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     ],
   });
   await build({ ...common, outfile: `${dist}index.bundle.js`, banner: { js: "// llm-sampler" } });
+  // CommonJS, for require() on every supported Node (require of ESM needs Node 20.19+ / 22.12+)
+  await build({ ...common, outfile: `${dist}index.cjs`, format: "cjs", banner: { js: "// llm-sampler (CommonJS)" } });
   for (const f of modules) rmSync(f);
   const { renameSync } = await import("node:fs");
   renameSync(`${dist}index.bundle.js`, `${dist}index.js`);

