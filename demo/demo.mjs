@@ -8,7 +8,7 @@ import { loadBigram } from "./bigram.mjs";
 
 const lm = loadBigram();
 const GENERATE = [
-  ["greedy (it loops)", { temperature: 0 }],
+  ["greedy", { temperature: 0 }],
   [
     "greedy, repetitionPenalty 1.5 + frequencyPenalty 0.5",
     { temperature: 0, repetitionPenalty: 1.5, frequencyPenalty: 0.5 },
@@ -21,6 +21,7 @@ const GENERATE = [
   ["mirostat v2 (tau 3)", { mirostat: { version: 2, tau: 3, eta: 0.1 } }],
 ];
 const PROMPTS = ["", "we are going to"];
+const LABEL = Math.max(...GENERATE.map(([name]) => name.length)) + 1;
 
 console.log('=== generation: the bigram model (4,096 words), 24 new words at most, stop string "a lot of" ===');
 for (const text of PROMPTS) {
@@ -35,7 +36,7 @@ for (const text of PROMPTS) {
       stop: [" a lot of"],
       decode: lm.decode,
     });
-    process.stdout.write(`  ${name.padEnd(52)}|${text ? ` ${text}` : ""}`);
+    process.stdout.write(`  ${name.padEnd(LABEL)}|${text ? ` ${text}` : ""}`);
     let prev = prompt.length ? prompt[prompt.length - 1] : 0;
     while (!g.done) {
       lm.logits(prev, sampler.logits); // the model writes straight into wasm memory
@@ -81,7 +82,8 @@ function load(file) {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
 }
 
-const bar = (p) => "#".repeat(Math.max(p > 0 ? 1 : 0, Math.round(p * 30)));
+// a bar only where the printed probability (3 decimals) is not 0.000
+const bar = (p) => "#".repeat(p >= 0.0005 ? Math.max(1, Math.round(p * 30)) : 0);
 const word = (t) => vocab[t] ?? `#${t}`;
 
 function top(probs, n) {
@@ -129,22 +131,27 @@ for (const k of CONTEXTS) {
   }
 }
 
-// Penalties need a context: they act on the words already said.
-const said = "the the the united united states"
-  .split(" ")
+// Penalties need a context: they act on the words already said, and presence and frequency penalties differ
+// by how often: each row shows the said words' probabilities beside the top five.
+const SAID = "the the the united united states";
+const said = SAID.split(" ")
   .map((w) => vocab.indexOf(w))
   .filter((t) => t >= 0);
+const counts = new Map();
+for (const t of said) counts.set(t, (counts.get(t) ?? 0) + 1);
 const item = index.items[1];
 const logits = load(item.file);
-console.log(`\n=== penalties on "${item.context} ...", with "the the the united united states" already said ===`);
+console.log(`\n=== penalties on "${item.context} ...", with "${SAID}" already said ===`);
 for (const [name, options] of [
   ["no penalty", {}],
   ["repetitionPenalty 1.5", { repetitionPenalty: 1.5 }],
-  ["presencePenalty 1", { presencePenalty: 1 }],
-  ["frequencyPenalty 1", { frequencyPenalty: 1 }],
+  ["presencePenalty 1 (the same for each said word)", { presencePenalty: 1 }],
+  ["frequencyPenalty 1 (by how often: 3x, 2x, 1x)", { frequencyPenalty: 1 }],
 ]) {
   const s = await createSampler({ vocabSize: V, seed: 3, ...options });
   const p = s.probs(logits, said);
   console.log(`\n${name}`);
   for (const t of top(p, 5)) console.log(`  ${word(t).padEnd(12)} ${p[t].toFixed(3).padStart(6)} ${bar(p[t])}`);
+  const saidLine = [...counts].map(([t, c]) => `${word(t)} (${c}x) ${p[t].toExponential(2)}`).join(", ");
+  console.log(`  said: ${saidLine}`);
 }

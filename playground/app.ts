@@ -7,11 +7,14 @@ import type { BigramModel } from "../demo/bigram.mjs";
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const ROWS = 20;
 
-/** The sliders: option name, label, range, step, neutral value (= off). */
+/**
+ * The sliders: option name, label, range, step, neutral value (= off), and where the page opens (a setting
+ * that visibly changes the distribution: a sharper temperature and a top-p cut; "reset" turns all off).
+ */
 const CONTROLS = [
-  { key: "temperature", label: "temperature (0 = greedy)", min: 0, max: 2, step: 0.05, neutral: 1 },
+  { key: "temperature", label: "temperature (0 = greedy)", min: 0, max: 2, step: 0.05, neutral: 1, start: 0.7 },
   { key: "topK", label: "topK (0 = off)", min: 0, max: 100, step: 1, neutral: 0 },
-  { key: "topP", label: "topP", min: 0.01, max: 1, step: 0.01, neutral: 1 },
+  { key: "topP", label: "topP", min: 0.01, max: 1, step: 0.01, neutral: 1, start: 0.9 },
   { key: "minP", label: "minP", min: 0, max: 0.5, step: 0.005, neutral: 0 },
   { key: "typicalP", label: "typicalP", min: 0.01, max: 1, step: 0.01, neutral: 1 },
   { key: "repetitionPenalty", label: "repetitionPenalty", min: 1, max: 2, step: 0.05, neutral: 1 },
@@ -40,7 +43,8 @@ const neutral = new Map<number, Sampler>();
 let renderSeq = 0;
 let picked: number | null = null;
 
-const values: Record<Key, number> = Object.fromEntries(CONTROLS.map((c) => [c.key, c.neutral])) as Record<Key, number>;
+const startOf = (c: (typeof CONTROLS)[number]): number => ("start" in c ? c.start : c.neutral);
+const values: Record<Key, number> = Object.fromEntries(CONTROLS.map((c) => [c.key, startOf(c)])) as Record<Key, number>;
 
 /** The sampler options of the controls: neutral values are left out. */
 function options(): Omit<SamplerOptions, "vocabSize"> {
@@ -263,7 +267,7 @@ function setupControls(): void {
     label.textContent = c.label;
     const out = document.createElement("output");
     out.id = `${c.key}Out`;
-    out.textContent = String(c.neutral);
+    out.textContent = String(startOf(c));
     const input = document.createElement("input");
     Object.assign(input, {
       type: "range",
@@ -271,7 +275,7 @@ function setupControls(): void {
       min: String(c.min),
       max: String(c.max),
       step: String(c.step),
-      value: String(c.neutral),
+      value: String(startOf(c)),
     });
     input.addEventListener("input", () => {
       values[c.key] = Number(input.value);

@@ -90,6 +90,16 @@ describe("playground", () => {
     if (server) await stopProcess(server.child);
   });
 
+  it("opens on settings that change the distribution visibly; reset turns every transform off", async () => {
+    const opened = await rows();
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.some((r) => r.removed || Math.abs(r.after - r.before) > 0.01)).toBe(true);
+    const seq = await chartSeq();
+    await page.click("#reset");
+    await chartAfter(seq);
+    expect((await rows()).every((r) => !r.removed && Math.abs(r.after - r.before) <= 1e-6)).toBe(true);
+  });
+
   it("shows a full next-word distribution, and topK 5 removes all but the top 5, renormalised", async () => {
     let seq = await chartSeq();
     await page.selectOption("#source", "00.f32");
