@@ -33,10 +33,15 @@ import {
 } from "./layout.js";
 import { checkBadWords, checkLogitBias } from "./options.js";
 
+/** The options of createBeamSearch (Hugging Face's beam search). */
 export interface BeamSearchOptions {
+  /** Number of tokens, 1 .. 2^20. */
   vocabSize: number;
+  /** Live beams, 1 .. 256. */
   numBeams: number;
+  /** The generation ends after this many new tokens. */
   maxNewTokens: number;
+  /** One id or several: a beam that draws one is finished. */
   eosTokenId?: number | number[];
   /** Finished scores are divided by (generated length) ** lengthPenalty. Default 1. */
   lengthPenalty?: number;
@@ -44,14 +49,21 @@ export interface BeamSearchOptions {
   earlyStopping?: boolean | "never";
   /** Default 1, at most numBeams. */
   numReturnSequences?: number;
+  /** EOS is banned before this many new tokens. Default 0. */
   minNewTokens?: number;
+  /** Token ids before the generation (the per-beam transforms see them). */
   prompt?: ArrayLike<number>;
+  /** Per beam, on log-probabilities, as Hugging Face applies it in beam search. 1 = off. */
   repetitionPenalty?: number;
+  /** Per beam: no n-gram of the beam repeats. 0 = off. */
   noRepeatNgramSize?: number;
+  /** Added to the given tokens' log-probabilities (-Infinity bans). */
   logitBias?: Record<number, number> | Map<number, number>;
+  /** Token sequences no beam may complete. */
   badWordsIds?: number[][];
 }
 
+/** A finished hypothesis. */
 export interface BeamResult {
   /** Generated tokens (EOS included). */
   tokens: number[];
@@ -59,6 +71,7 @@ export interface BeamResult {
   score: number;
 }
 
+/** A beam search, step by step: give it the logits of every live beam, it keeps the beams. */
 export interface BeamSearch {
   /** Live beams (prompt + generated) whose next logits step() needs, in row order. */
   readonly sequences: number[][];
@@ -310,6 +323,7 @@ class BeamSearchImpl implements BeamSearch {
   }
 }
 
+/** Creates a beam search for `options` (validated), in its own WebAssembly instance with numBeams rows. */
 export async function createBeamSearch(options: BeamSearchOptions): Promise<BeamSearch> {
   const o = ownOptions("options", options, KNOWN, "beam search option") as unknown as BeamSearchOptions;
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");

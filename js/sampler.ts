@@ -39,19 +39,29 @@ import {
 } from "./options.js";
 import { TRANSFORMS } from "./transforms.js";
 
+/** A token and its log-probability in the distribution after the chain. */
 export interface TopLogprob {
   token: number;
   logprob: number;
 }
 
+/** A sampler: the transform chain of its options over one vocabulary, in its own WebAssembly instance. */
 export interface Sampler {
   readonly vocabSize: number;
   /** A view into wasm memory: write the next logits here to skip one copy. */
   readonly logits: Float32Array;
+  /**
+   * Draws the next token from `logits` (default: this.logits) after the chain; `context` (token ids before
+   * it) feeds the penalties, n-gram bans, bad words and DRY.
+   */
   sample(logits?: Float32Array, context?: ArrayLike<number>): number;
+  /** The distribution sample() draws from: vocabSize probabilities (0 for removed tokens). */
   probs(logits?: Float32Array, context?: ArrayLike<number>): Float32Array;
+  /** The n most likely tokens after the chain with their log-probabilities, best first (ties: lower id). */
   topLogprobs(n: number, logits?: Float32Array, context?: ArrayLike<number>): TopLogprob[];
+  /** One token per row of `rows` (batch rows of vocabSize logits), each row with its own context. */
   sampleBatch(rows: Float32Array, batch: number, contexts?: ArrayLike<number>[]): Int32Array;
+  /** Restarts the random streams from `seed` (and mirostat's mu, as llama.cpp's reset does). */
   reseed(seed: number): void;
   /** Replaces the allowed-token bitmask (null = every token allowed), e.g. once per step from a grammar. */
   setAllowedTokens(mask: Uint32Array | null): void;
@@ -324,6 +334,10 @@ export class SamplerImpl implements Sampler {
   }
 }
 
+/**
+ * Creates a sampler for `options` (validated: a bad option is an error naming it). The WebAssembly module is
+ * compiled once per process; each sampler gets its own instance. Every call on the sampler is synchronous.
+ */
 export async function createSampler(options: SamplerOptions): Promise<Sampler> {
   const opts = resolveOptions(options);
   const ex = await createEngine(opts.vocabSize);

@@ -100,6 +100,10 @@ export interface DynamicTemperatureOptions {
 
 export type { DryOptions };
 
+/**
+ * The options of createSampler. Every transform is off at its neutral value (the default); the README's
+ * Options section gives each one's exact semantics under Hugging Face's rules and llama.cpp's.
+ */
 export interface SamplerOptions {
   /** Number of tokens, 1 .. 2^20. */
   vocabSize: number;
@@ -107,28 +111,49 @@ export interface SamplerOptions {
   seed?: number;
   /** logits / T; 0 = greedy (argmax, lowest id wins ties). Default 1. */
   temperature?: number;
+  /** Keep the k most likely tokens (ties at the k-th kept under Hugging Face's rules). 0 = off. */
   topK?: number;
+  /** Keep the most likely tokens whose cumulative probability reaches p, in (0, 1]. 1 = off. */
   topP?: number;
+  /** Keep tokens with p >= minP * p_max, in [0, 1] (above 1 under llama.cpp's rules). 0 = off. */
   minP?: number;
+  /** Locally typical sampling: keep the tokens closest to the entropy, up to mass typicalP, in (0, 1]. 1 = off. */
   typicalP?: number;
+  /** Keep tokens with p >= epsilonCutoff, in [0, 1). 0 = off. */
   epsilonCutoff?: number;
+  /** Keep tokens with p >= min(eta, sqrt(eta) * exp(-entropy)), in [0, 1). 0 = off. */
   etaCutoff?: number;
   /** Keep p >= topA * p_max^2 (KoboldCpp, text-generation-webui); in [0, 1], neutral 0. */
   topA?: number;
+  /** Keep logits within topNSigma standard deviations of the max (logit space). 0 = off. */
   topNSigma?: number;
+  /** The truncations keep at least this many tokens. Default 1. */
   minTokensToKeep?: number;
+  /** Hugging Face's / CTRL's: positive logits of tokens in the context divided by it, negative multiplied. 1 = off. */
   repetitionPenalty?: number;
+  /** Subtracted once from the logit of every token in the penalty window. 0 = off. */
   presencePenalty?: number;
+  /** Subtracted from a token's logit once per occurrence in the penalty window. 0 = off. */
   frequencyPenalty?: number;
+  /** The penalty window: the last n context tokens; -1 = the whole context (default), 0 = none. */
   penaltyLastN?: number;
+  /** Ban any token that would repeat an n-gram of the context (Hugging Face's no_repeat_ngram_size). 0 = off. */
   noRepeatNgramSize?: number;
+  /** Added to the given tokens' logits (-Infinity bans); keys are token ids. */
   logitBias?: Record<number, number> | Map<number, number>;
+  /** Token sequences that must not be completed: the last token of each is banned where the rest matches. */
   badWordsIds?: number[][];
+  /** One bit per token (bit i = token i allowed), e.g. from a grammar; see setAllowedTokens for per-step masks. */
   allowedTokens?: Uint32Array;
+  /** The order of the transforms: Hugging Face's ("hf", default), llama.cpp's (with its rules), or a list. */
   order?: "hf" | "llama.cpp" | TransformName[];
+  /** DRY (llama.cpp): penalises tokens that would extend a repeated sequence. */
   dry?: DryOptions;
+  /** XTC (llama.cpp): with some probability, removes the top choices above a threshold but the least likely. */
   xtc?: XtcOptions;
+  /** Mirostat v1 / v2 (llama.cpp): truncation that steers the surprise towards tau. */
   mirostat?: MirostatOptions;
+  /** Dynamic temperature (llama.cpp's temp_ext): the temperature moves with the distribution's entropy. */
   dynamicTemperature?: DynamicTemperatureOptions;
 }
 

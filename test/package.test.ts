@@ -31,8 +31,8 @@ async function esmTokens(): Promise<string> {
 describe("CommonJS build", () => {
   it("package.json sends require() to dist/index.cjs and import to dist/index.js", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-    expect(pkg.exports["."].require).toBe("./dist/index.cjs");
-    expect(pkg.exports["."].import).toBe("./dist/index.js");
+    expect(pkg.exports["."].require).toEqual({ types: "./dist/index.d.cts", default: "./dist/index.cjs" });
+    expect(pkg.exports["."].import).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
     const cjs = createRequire(import.meta.url)(cjsPath);
     expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
   });
