@@ -7,7 +7,7 @@
 // the few tokens they touch), the exact f64 ranking of the few dozen candidates, and the beams.
 // Ties rank by lower beam index, then lower token id.
 import { ContextLists } from "./context.js";
-import { createEngine } from "./engine.js";
+import { createEngine, DISPOSE, DISPOSED, dropped, releaseEngine } from "./engine.js";
 import {
   allRemoved,
   eosIds,
@@ -90,6 +90,11 @@ export interface BeamSearch {
   readonly done: boolean;
   /** The best numReturnSequences finished hypotheses, best first. */
   readonly results: BeamResult[];
+  /**
+   * Gives the WebAssembly instance back for reuse (also [Symbol.dispose]; a beam search dropped without it
+   * gives it back when collected). step() and rowView() throw afterwards; results stay readable.
+   */
+  dispose(): void;
 }
 
 const KNOWN = new Set([
@@ -165,8 +170,13 @@ class BeamSearchImpl implements BeamSearch {
   readonly #badWords: number[][];
 
   readonly #ex: EngineExports;
+  #disposed = false;
+  [DISPOSE](): void {
+    this.dispose();
+  }
   constructor(ex: EngineExports, c: BeamConfig) {
     this.#ex = ex;
+    dropped.register(this, ex, this);
     this.#V = c.vocabSize;
     this.#numBeams = c.numBeams;
     this.#maxNew = c.maxNewTokens;
@@ -190,13 +200,26 @@ class BeamSearchImpl implements BeamSearch {
     return this.#finished.slice(0, this.#numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
   }
 
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    dropped.unregister(this);
+    releaseEngine(this.#ex);
+  }
+
+  #live(): void {
+    if (this.#disposed) throw new Error(DISPOSED);
+  }
+
   rowView(r: number): Float32Array {
+    this.#live();
     integer("r", r, 0, Math.max(0, this.sequences.length - 1));
     const v = this.#views.fresh();
     return v.rows.subarray(r * v.vpad, r * v.vpad + this.#V);
   }
 
   step(logits?: Float32Array): void {
+    this.#live();
     if (this.done) throw new RangeError("step() after the beam search is done");
     const R = this.sequences.length,
       V = this.#V;

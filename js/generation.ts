@@ -107,11 +107,14 @@ export class GenerationImpl implements Generation {
   #seqState = 0;
   /** Set while step() runs: decode must not re-enter. */
   #busy = false;
+  /** The sampler's configure() count when this generation began. */
+  readonly #epoch: number;
 
   readonly #sampler: SamplerImpl;
   readonly #lists: ContextLists;
   constructor(sampler: SamplerImpl, lists: ContextLists, r: Resolved, options: GenerationOptions) {
     this.#sampler = sampler;
+    this.#epoch = sampler.epoch;
     this.#lists = lists;
     const V = r.vocabSize;
     const o = ownOptions("options", options, KNOWN, "generation option");
@@ -216,6 +219,9 @@ export class GenerationImpl implements Generation {
   #transaction<T>(body: () => T): T {
     if (this.#busy) throw new Error(REENTERED);
     this.#sampler.guard();
+    if (this.#sampler.epoch !== this.#epoch) {
+      throw new RangeError("the sampler was configured after this generation began: start a new generation");
+    }
     if (this.done)
       throw new RangeError(`step() after the generation is done (finishReason ${show(this.finishReason)})`);
     if (this.#heldLen === 0) {

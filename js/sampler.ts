@@ -1,7 +1,7 @@
 // The Sampler: validates every argument, writes options and context lists into the engine, runs the
 // chain in wasm and turns error codes into errors that name the argument.
 // the engine first: a bundle then starts with its base64, which gzips better there (scripts/size.mjs)
-import { createEngine } from "./engine.js";
+import { createEngine, DISPOSE, DISPOSED, dropped, releaseEngine } from "./engine.js";
 import { ContextLists } from "./context.js";
 import { GenerationImpl, REENTERED, type Generation, type GenerationOptions } from "./generation.js";
 import { allRemoved, integer, MAX_INT, rangeError, typeError } from "./errors.js";
@@ -69,6 +69,19 @@ export interface Sampler {
   generation(options?: GenerationOptions): Generation;
   /** Mirostat's running mu for sample() calls (each generation keeps its own); NaN without mirostat. */
   readonly mirostatMu: number;
+  /**
+   * Replaces the options (vocabSize stays; the same validation as createSampler, and a rejected call
+   * changes nothing). The random streams restart only when `seed` is given; mirostat's mu restarts; a mask
+   * set by setAllowedTokens is replaced by options.allowedTokens. Generations begun before cannot step
+   * any more (their history follows the old options).
+   */
+  configure(options: Omit<SamplerOptions, "vocabSize"> & { vocabSize?: number }): void;
+  /**
+   * Gives the WebAssembly instance back for the next createSampler to reuse (also [Symbol.dispose], for
+   * `using`; a sampler dropped without it gives it back when collected). Every later call throws, and views
+   * taken from it (logits) must not be used.
+   */
+  dispose(): void;
 }
 
 /** One draw with its log-probability, the top log-probabilities of the same distribution, and mirostat's next mu. */
@@ -91,7 +104,13 @@ export class SamplerImpl implements Sampler {
   busy = false;
 
   readonly ex: EngineExports;
-  readonly opts: Resolved;
+  opts: Resolved;
+  /** How many times configure() ran: a generation steps only while it is the one it began with. */
+  epoch = 0;
+  #disposed = false;
+  [DISPOSE](): void {
+    this.dispose();
+  }
   constructor(ex: EngineExports, opts: Resolved) {
     this.ex = ex;
     this.opts = opts;
@@ -101,6 +120,28 @@ export class SamplerImpl implements Sampler {
     this.#writeOptions();
     ex.seedRandom(opts.seed);
     this.mu = opts.mirostat ? 2 * opts.mirostat.tau : NaN;
+    dropped.register(this, ex, this);
+  }
+
+  configure(options: Omit<SamplerOptions, "vocabSize"> & { vocabSize?: number }): void {
+    this.guard();
+    const given = { vocabSize: this.vocabSize, ...options };
+    const r = resolveOptions(given);
+    if (r.vocabSize !== this.vocabSize) throw rangeError("options.vocabSize", `${this.vocabSize}`, r.vocabSize);
+    // validated: nothing below can fail
+    this.opts = r;
+    this.#writeOptions();
+    if (given.seed !== undefined) this.ex.seedRandom(r.seed);
+    this.mu = r.mirostat ? 2 * r.mirostat.tau : NaN;
+    this.epoch++;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.guard();
+    this.#disposed = true;
+    dropped.unregister(this);
+    releaseEngine(this.ex);
   }
 
   get mirostatMu(): number {
@@ -109,9 +150,8 @@ export class SamplerImpl implements Sampler {
 
   /** Throws if a generation's step is running: its decode called back into the sampler. */
   guard(): void {
-    if (this.busy) {
-      throw new Error(REENTERED);
-    }
+    if (this.busy) throw new Error(REENTERED);
+    if (this.#disposed) throw new Error(DISPOSED);
   }
 
   /** The random streams (the draw's and XTC's), to put back when a call fails after drawing. */
@@ -186,6 +226,7 @@ export class SamplerImpl implements Sampler {
   }
 
   get logits(): Float32Array {
+    this.guard();
     return this.views.fresh().logits;
   }
 
