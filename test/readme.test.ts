@@ -54,7 +54,7 @@ describe("README snippets", () => {
     const blocks = snippets();
     const code = blocks.filter((b) => b.lang === "ts" || b.lang === "js");
     expect(code.length).toBeGreaterThanOrEqual(10);
-    expect(blocks.filter((b) => !["ts", "js", "sh", "html", ""].includes(b.lang))).toEqual([]);
+    expect(blocks.filter((b) => !["ts", "js", "sh", "html", "capnp", ""].includes(b.lang))).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}ambient.d.ts`, AMBIENT);

@@ -1,0 +1,152 @@
+// As a user installs it: the packed tarball (npm pack) installed into a fresh project (npm install, offline:
+// the package has no dependencies), then the README's snippets in each runtime: Node ESM and CommonJS (this
+// Node and 20.0.0), Deno, Bun, the <script type="module"> page and an esbuild browser bundle in Chromium, and
+// workerd built and configured exactly as the README says (the port aside). Needs dist/ (npm test builds).
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  freePort,
+  launchChromium,
+  NODE_OLDEST,
+  nodeBinary,
+  startProcess,
+  startStaticServer,
+  stopProcess,
+  // @ts-expect-error: a plain ESM script without types
+} from "./runtimes/harness.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dir = `${root}test-output/install/`;
+const app = `${dir}app/`;
+const bin = (n: string) => `${root}node_modules/.bin/${n}`;
+const readme = readFileSync(`${root}README.md`, "utf8");
+
+/** The README's `n`-th fenced block of `lang` after the text `after`. */
+function block(lang: string, after: string, n = 0): string {
+  const at = readme.indexOf(after);
+  if (at < 0) throw new Error(`README: no "${after}"`);
+  const all = [...readme.slice(at).matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))];
+  if (!all[n]) throw new Error(`README: no ${lang} block ${n} after "${after}"`);
+  return all[n]![1]!;
+}
+
+const sh = (cmd: string, args: string[], cwd = app) =>
+  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+
+/** What every runtime must print: the token the README's Node snippet gives, from an independent run. */
+let expected = "";
+const PROBE = `\nconsole.log("token", sampler.sample(new Float32Array(32000).map((_, i) => Math.sin(i))));\n`;
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(app, { recursive: true });
+  // the package as npm would publish it (dist/ is built by npm test; the build needs no second run)
+  sh("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--silent"], root);
+  const tgz = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+  writeFileSync(`${app}package.json`, JSON.stringify({ name: "app", private: true, type: "module" }));
+  sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", `${dir}${tgz}`]);
+  writeFileSync(`${app}esm.mjs`, block("js", "**Node** (Node 20.0+") + PROBE);
+  const cjs = block("js", "**Node** (Node 20.0+", 1).replace(
+    /\.then\(\(sampler\) => [^;]*\);/,
+    `.then((sampler) => {${PROBE}});`,
+  );
+  writeFileSync(`${app}cjs.cjs`, cjs);
+  expected = sh(process.execPath, ["esm.mjs"]).trim();
+}, 300_000);
+
+describe("installed from the packed tarball", () => {
+  it("the tarball holds dist (one bundle per entry, one declaration file, the wasm) and the licence", () => {
+    const files = sh("tar", ["tzf", `${dir}${readdirSync(dir).find((f) => f.endsWith(".tgz"))}`], dir);
+    for (const f of ["index.js", "index.cjs", "workerd.js", "index.d.ts", "index.d.cts", "sampler.wasm"])
+      expect(files).toContain(`package/dist/${f}`);
+    expect(files).toContain("package/LICENSE");
+    expect(files).not.toMatch(/package\/(js|test|assembly)\//);
+  });
+
+  it("Node: the README's ESM and CommonJS snippets, here and on Node 20.0.0", async () => {
+    expect(expected).toMatch(/^token \d+$/);
+    expect(sh(process.execPath, ["cjs.cjs"]).trim()).toBe(expected);
+    const old = await nodeBinary(NODE_OLDEST);
+    expect(sh(old, ["esm.mjs"]).trim()).toBe(expected);
+    expect(sh(old, ["cjs.cjs"]).trim()).toBe(expected);
+  }, 120_000);
+
+  it("Deno and Bun: the same snippet from node_modules", () => {
+    expect(sh(bin("deno"), ["run", "--quiet", "--allow-read", "--allow-env", "esm.mjs"]).trim()).toBe(expected);
+    expect(sh(bin("bun"), ["run", "esm.mjs"]).trim()).toBe(expected);
+  }, 120_000);
+
+  describe("Chromium", () => {
+    let server: { url: string; child: unknown };
+    let browser: { newPage(): Promise<any>; close(): Promise<void> };
+    beforeAll(async () => {
+      // the README's page, the token into the document's title
+      const html = block("html", "**A browser page without a bundler**").replace(
+        "console.log(sampler.sample(new Float32Array(32000)));",
+        'document.title = "token " + sampler.sample(new Float32Array(32000).map((_, i) => Math.sin(i)));',
+      );
+      expect(html).toContain("document.title");
+      writeFileSync(`${app}index.html`, html);
+      // an esbuild browser bundle of the bundler snippet
+      writeFileSync(
+        `${app}bundled.mjs`,
+        `${block("js", "**A browser page through a bundler**")}
+const sampler = await createSampler({ vocabSize: 32000, seed: 1, topP: 0.9 });
+document.title = ["token", sampler.sample(new Float32Array(32000).map((_, i) => Math.sin(i)))].join(" ");
+`,
+      );
+      sh(bin("esbuild"), ["bundled.mjs", "--bundle", "--format=esm", "--platform=browser", "--outfile=bundle.js"]);
+      writeFileSync(`${app}bundled.html`, `<script type="module" src="/bundle.js"></script>`);
+      server = await startStaticServer(app);
+      browser = await launchChromium();
+    }, 120_000);
+    afterAll(async () => {
+      await browser?.close();
+      if (server) await stopProcess(server.child);
+    });
+
+    for (const [name, path] of [
+      ['the <script type="module"> page', "index.html"],
+      ["an esbuild browser bundle", "bundled.html"],
+    ] as const) {
+      it(name, async () => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (e: unknown) => errors.push(String(e)));
+        await page.goto(`${server.url}/${path}`);
+        await page.waitForFunction(() => document.title.startsWith("token"), null, { timeout: 60_000 });
+        expect(errors).toEqual([]);
+        expect(await page.title()).toBe(expected);
+      }, 120_000);
+    }
+  });
+
+  it("workerd: the README's worker, esbuild command and config.capnp", async () => {
+    const worker = block("js", "**A Cloudflare worker**");
+    writeFileSync(`${app}worker.js`, worker);
+    const [esbuildLine, cpLine] = block("sh", "With plain `workerd`").split("\n");
+    const esbuildArgs = esbuildLine!.replace(/^npx esbuild /, "").split(" ");
+    sh(bin("esbuild"), esbuildArgs);
+    mkdirSync(`${app}out`, { recursive: true });
+    expect(cpLine).toBe("cp node_modules/llm-sampler/dist/sampler.wasm out/");
+    copyFileSync(`${app}node_modules/llm-sampler/dist/sampler.wasm`, `${app}out/sampler.wasm`);
+    const port = await freePort();
+    writeFileSync(
+      `${app}config.capnp`,
+      block("capnp", "With plain `workerd`").replace("127.0.0.1:8080", `127.0.0.1:${port}`),
+    );
+    const server = await startProcess(bin("workerd"), ["serve", `${app}config.capnp`], () =>
+      // a GET answers (with an error: no logits) without drawing, so the probe below is the first draw
+      fetch(`http://127.0.0.1:${port}/`).then(() => true),
+    );
+    try {
+      const logits = new Float32Array(32000).map((_, i) => Math.sin(i));
+      const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: logits });
+      expect(`token ${(await res.json()).token}`).toBe(expected);
+    } finally {
+      await stopProcess(server.child);
+    }
+  }, 120_000);
+});
