@@ -73,6 +73,32 @@ describe("installed from the packed tarball", () => {
     expect(sh(old, ["cjs.cjs"]).trim()).toBe(expected);
   }, 120_000);
 
+  it("TypeScript (strict, no DOM or Node types): the README's snippets under bundler and node16", () => {
+    const ts = block("ts", "## Quick start").replace(/\n\s*model\.forward[^\n]*/g, "");
+    for (const [name, mod, res] of [
+      ["bundler.ts", "esnext", "bundler"],
+      ["node16.mts", "node16", "node16"],
+    ]) {
+      writeFileSync(
+        `${app}${name}`,
+        `declare const promptIds: number[], eosId: number, logits: Float32Array, rows: Float32Array, batch: number,
+  contexts: number[][], mask: Uint32Array, decode: (ids: number[]) => string;
+${ts}`,
+      );
+      const options = {
+        strict: true,
+        noEmit: true,
+        target: "es2022",
+        module: mod,
+        moduleResolution: res,
+        types: [],
+        lib: ["es2022"],
+      };
+      writeFileSync(`${app}tsconfig.${name}.json`, JSON.stringify({ compilerOptions: options, files: [name] }));
+      expect(() => sh(bin("tsc"), ["-p", `tsconfig.${name}.json`]), name).not.toThrow();
+    }
+  }, 120_000);
+
   it("Deno and Bun: the same snippet from node_modules", () => {
     expect(sh(bin("deno"), ["run", "--quiet", "--allow-read", "--allow-env", "esm.mjs"]).trim()).toBe(expected);
     expect(sh(bin("bun"), ["run", "esm.mjs"]).trim()).toBe(expected);
@@ -99,6 +125,21 @@ document.title = ["token", sampler.sample(new Float32Array(32000).map((_, i) => 
       );
       sh(bin("esbuild"), ["bundled.mjs", "--bundle", "--format=esm", "--platform=browser", "--outfile=bundle.js"]);
       writeFileSync(`${app}bundled.html`, `<script type="module" src="/bundle.js"></script>`);
+      // a Vite production build of the same (its own page and asset folder, served under /vite/)
+      mkdirSync(`${app}vite-src`, { recursive: true });
+      copyFileSync(`${app}bundled.mjs`, `${app}vite-src/main.js`);
+      writeFileSync(`${app}vite-src/index.html`, `<script type="module" src="./main.js"></script>`);
+      sh(bin("vite"), [
+        "build",
+        "vite-src",
+        "--base",
+        "/vite/",
+        "--outDir",
+        "../vite",
+        "--emptyOutDir",
+        "--logLevel",
+        "error",
+      ]);
       server = await startStaticServer(app);
       browser = await launchChromium();
     }, 120_000);
@@ -110,6 +151,7 @@ document.title = ["token", sampler.sample(new Float32Array(32000).map((_, i) => 
     for (const [name, path] of [
       ['the <script type="module"> page', "index.html"],
       ["an esbuild browser bundle", "bundled.html"],
+      ["a Vite production build", "vite/index.html"],
     ] as const) {
       it(name, async () => {
         const page = await browser.newPage();
