@@ -8,17 +8,29 @@ import type { SamplerOptions } from "./options.js";
 
 /** The sampling-related parameters of OpenAI's chat completions / completions APIs. */
 export interface OpenAIParams {
+  /** 0 .. 2; 0 = greedy. Default 1. */
   temperature?: number | null;
+  /** 0 .. 1 (0 = the single most likely token). Default 1. */
   top_p?: number | null;
+  /** -2 .. 2. Default 0. */
   presence_penalty?: number | null;
+  /** -2 .. 2. Default 0. */
   frequency_penalty?: number | null;
+  /** Token id (as a string key) -> bias in -100 .. 100. */
   logit_bias?: Record<string, number> | null;
+  /** uint32 here (OpenAI takes any integer). */
   seed?: number | null;
+  /** Up to 4 stop strings. */
   stop?: string | string[] | null;
+  /** The generation's maxNewTokens (legacy name). */
   max_tokens?: number | null;
+  /** The generation's maxNewTokens. */
   max_completion_tokens?: number | null;
+  /** How many completions: run that many generations (1 .. 128). */
   n?: number | null;
+  /** Report the chosen token's log-probability (always reported here). */
   logprobs?: boolean | null;
+  /** Top log-probabilities per step, 0 .. 20 (needs logprobs). */
   top_logprobs?: number | null;
   [other: string]: unknown;
 }
@@ -153,25 +165,45 @@ export function fromOpenAI(params: OpenAIParams): FromOpenAIResult {
 
 /** The fields of a Hugging Face generation_config.json that this library maps; other keys are ignored, as there. */
 export interface GenerationConfig {
+  /** Sample (true) or decode greedily / by beam search (false, the default). */
   do_sample?: boolean;
+  /** Sampling only. Default 1. */
   temperature?: number;
+  /** Sampling only. Default 50 (Hugging Face's), 0 = off. */
   top_k?: number;
+  /** Sampling only. Default 1. */
   top_p?: number;
+  /** Sampling only. Default off. */
   min_p?: number | null;
+  /** Sampling only. Default 1. */
   typical_p?: number;
+  /** Sampling only. Default 0. */
   epsilon_cutoff?: number;
+  /** Sampling only. Default 0. */
   eta_cutoff?: number;
+  /** Default 1. */
   repetition_penalty?: number;
+  /** Default 0. */
   no_repeat_ngram_size?: number;
+  /** Token sequences never to complete (entries that are exactly one EOS id are dropped). */
   bad_words_ids?: number[][] | null;
+  /** Beam search when above 1 (without do_sample). Default 1. */
   num_beams?: number;
+  /** Beam search: finished scores / length ** length_penalty. Default 1. */
   length_penalty?: number;
+  /** Beam search's stopping rule. Default false. */
   early_stopping?: boolean | "never";
+  /** Beam search: how many results. Default 1. */
   num_return_sequences?: number;
+  /** The generation's length limit. */
   max_new_tokens?: number | null;
+  /** Prompt plus generation (needs promptLength), when max_new_tokens is not given. */
   max_length?: number;
+  /** Prompt plus generation before EOS may end it (needs promptLength). */
   min_length?: number;
+  /** New tokens before EOS may end it. */
   min_new_tokens?: number | null;
+  /** One EOS id or several. */
   eos_token_id?: number | number[] | null;
   [other: string]: unknown;
 }

@@ -22,6 +22,7 @@ export interface GenerationOptions {
   maxNewTokens?: number;
   /** EOS is suppressed, and stop sequences cannot end the sequence, before this many new tokens. */
   minNewTokens?: number;
+  /** One EOS id or several: the generation ends at one (finishReason "eos"). */
   eosTokenId?: number | number[];
   /** EOS tokens do not end the sequence (and are decoded like any token). */
   ignoreEos?: boolean;
@@ -38,12 +39,15 @@ export interface GenerationOptions {
 export type FinishReason = "eos" | "stop" | "length" | null;
 
 export interface StepResult {
+  /** The token this step appended. */
   token: number;
   /** Newly emitted text: never a prefix of a stop string that may still complete. */
   text: string;
   done: boolean;
   finishReason: FinishReason;
+  /** Its log-probability after the chain (0 under greedy). */
   logprob: number;
+  /** With the logprobs option: the top log-probabilities of this step's distribution. */
   topLogprobs?: TopLogprob[];
 }
 

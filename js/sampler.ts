@@ -41,7 +41,9 @@ import { TRANSFORMS } from "./transforms.js";
 
 /** A token and its log-probability in the distribution after the chain. */
 export interface TopLogprob {
+  /** The token id. */
   token: number;
+  /** Its log-probability after the chain. */
   logprob: number;
 }
 

@@ -83,18 +83,25 @@ export type TransformName =
 
 /** llama.cpp's XTC: with `probability`, remove every token with p >= `threshold` (default 0.1) but the least likely. */
 export interface XtcOptions {
+  /** How often the cut applies, in [0, 1] (XTC's own seeded draw). */
   probability: number;
+  /** Tokens with p >= threshold are removed but the least likely of them. Default 0.1. */
   threshold?: number;
 }
 /** llama.cpp's mirostat (v1 with m = 100, or v2): target surprise tau, learning rate eta; mu starts at 2 * tau. */
 export interface MirostatOptions {
+  /** 1 (Zipf estimate over the top 100, as llama.cpp's v1) or 2. */
   version: 1 | 2;
+  /** The target surprise in bits. Default 5. */
   tau?: number;
+  /** The learning rate of mu. Default 0.1. */
   eta?: number;
 }
 /** llama.cpp's dynamic temperature (temp_ext): temperature +- range, by normalised entropy ** exponent (default 1). */
 export interface DynamicTemperatureOptions {
+  /** The temperature moves within temperature +- range. */
   range: number;
+  /** Normalised entropy ** exponent sets where. Default 1. */
   exponent?: number;
 }
 
