@@ -50,6 +50,16 @@ function snippets(): { lang: string; code: string; line: number }[] {
 }
 
 describe("README snippets", () => {
+  it("every sh block says which test or CI step runs it", () => {
+    const text = readFileSync(`${root}README.md`, "utf8");
+    const unmarked = [...text.matchAll(/(^.*\n)```sh\n/gm)].filter((m) => !/^<!-- run by: .+ -->$/.test(m[1]!.trim()));
+    expect(unmarked.map((m) => m.index)).toEqual([]);
+    for (const m of text.matchAll(/<!-- run by: ([\w./-]+)/g)) {
+      const file = m[1]!;
+      if (file.includes("/")) expect(readFileSync(`${root}${file}`, "utf8").length, file).toBeGreaterThan(0);
+    }
+  });
+
   it("every ts and js block typechecks (strict) against the library", () => {
     const blocks = snippets();
     const code = blocks.filter((b) => b.lang === "ts" || b.lang === "js");
