@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   freePort,
@@ -106,7 +107,7 @@ ${ts}`,
 
   describe("Chromium", () => {
     let server: { url: string; child: unknown };
-    let browser: { newPage(): Promise<any>; close(): Promise<void> };
+    let browser: Browser;
     beforeAll(async () => {
       // the README's page, the token into the document's title
       const html = block("html", "**A browser page without a bundler**").replace(
@@ -156,7 +157,7 @@ document.title = ["token", sampler.sample(new Float32Array(32000).map((_, i) => 
       it(name, async () => {
         const page = await browser.newPage();
         const errors: string[] = [];
-        page.on("pageerror", (e: unknown) => errors.push(String(e)));
+        page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(`${server.url}/${path}`);
         await page.waitForFunction(() => document.title.startsWith("token"), null, { timeout: 60_000 });
         expect(errors).toEqual([]);
