@@ -451,8 +451,8 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
   return masked ? v128.and(e, f32x4.ge(v, t4)) : e;
 }
 
-/** The lowest float32: a threshold at or below it removes nothing but -inf. */
-const NO_THRESHOLD: f32 = -3.4028234663852886e38;
+/** The lowest float32: a threshold at or below it removes nothing but -inf (state.ts: "none removed"). */
+export const LOWEST: f32 = -f32.MAX_VALUE;
 
 /**
  * out[i] = p[i] >= thr ? exp((p[i] - mx) * s) : 0 for n floats; returns the sum (f32 lanes, f64 total).
@@ -474,12 +474,10 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
     s4 = f32x4.splat(s),
     t4 = f32x4.splat(thr);
   let a0 = f32x4.splat(0),
-    a1 = a0,
-    a2 = a0,
-    a3 = a0;
+    a1 = a0;
   const end = p + ((<usize>n) << 2);
   const d = out - p;
-  if (!wantMoment && thr <= NO_THRESHOLD) {
+  if (!wantMoment && thr <= LOWEST) {
     // no threshold, no moment: no compare
     for (let q = p; q < end; q += 32) {
       const e0 = expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
@@ -512,7 +510,7 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
     }
     moment = wantMoment ? <f64>hsum(f32x4.add(b0, b1)) : 0;
   }
-  return <f64>hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  return <f64>hsum(f32x4.add(a0, a1));
 }
 
 /**
@@ -533,7 +531,7 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
   const m4 = f32x4.splat(mx),
     s4 = f32x4.splat(s),
     t4 = f32x4.splat(thr);
-  const masked = thr > NO_THRESHOLD;
+  const masked = thr > LOWEST;
   const end = p + ((<usize>n) << 2);
   let total: f64 = 0;
   let bp = blocks;

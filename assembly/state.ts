@@ -29,10 +29,10 @@ import {
   ERR_INVALID_LOGIT,
   ERR_ALL_REMOVED,
 } from "./layout";
-import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect } from "./kernels";
+import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect, LOWEST } from "./kernels";
 import { BY_VALUE, wselect, compactByFlag, idAt, valAt, wAt, nthLargest } from "./select";
 
-export const LOWEST: f32 = -f32.MAX_VALUE;
+export { LOWEST };
 
 export let dense = true;
 export let wPtr: usize = 0;
