@@ -108,10 +108,8 @@ export function verifyDraft(
       withTop = nTop > 0;
       // take() appends each token before the next row is written: the history is row j's context
       speculate(s, draft, draftRows, lq, targetRows, write, mu, nTop, (token, logprob, top, next, drafted) => {
-        r.tokens.push(token);
-        r.logprobs.push(logprob);
+        record(r, token, logprob, drafted);
         tops.push(top);
-        if (drafted) r.accepted++;
         return take(token, next);
       });
     });
@@ -140,9 +138,7 @@ export function verifyDraft(
       mu0,
       0,
       (token, logprob, _top, mu, drafted) => {
-        r.tokens.push(token);
-        r.logprobs.push(logprob);
-        if (drafted) r.accepted++;
+        record(r, token, logprob, drafted);
         s.mu = mu;
         return true;
       },
@@ -153,6 +149,13 @@ export function verifyDraft(
     throw e;
   }
   return r;
+}
+
+/** Adds a token to a result: the draft tokens accepted are counted. */
+function record(r: VerifyResult, token: number, logprob: number, drafted: boolean): void {
+  r.tokens.push(token);
+  r.logprobs.push(logprob);
+  if (drafted) r.accepted++;
 }
 
 /** Validates the draft tokens, both row arrays and the draft's log-probabilities; returns copies. */

@@ -76,14 +76,15 @@ export const INTERNAL = [
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 
-function jsFiles(dir) {
+/** The files under `dir` (a path ending in /) whose names end with `suffix`, in every subfolder. */
+export function filesEnding(dir, suffix) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(`${dir}${e.name}/`) : e.name.endsWith(".js") ? [`${dir}${e.name}`] : [],
+    e.isDirectory() ? filesEnding(`${dir}${e.name}/`, suffix) : e.name.endsWith(suffix) ? [`${dir}${e.name}`] : [],
   );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const modules = jsFiles(dist).filter((f) => !/\/(workerd|index\.bundle)\.js$/.test(f));
+  const modules = filesEnding(dist, ".js").filter((f) => !/\/(workerd|index\.bundle)\.js$/.test(f));
   const common = {
     entryPoints: [`${dist}index.js`],
     bundle: true,

@@ -2,17 +2,12 @@
 // every export of js/index.ts with its JSDoc and nothing internal (no SamplerImpl, no engine exports, no
 // WebAssembly types), and dist/index.d.cts, the same for require(). tsc's per-module declarations are then
 // removed. test/types.test.ts compiles a strict consumer against it without DOM or Node types.
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { filesEnding } from "./bundle-dist.mjs";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
-
-function declarationFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? declarationFiles(`${dir}${e.name}/`) : e.name.endsWith(".d.ts") ? [`${dir}${e.name}`] : [],
-  );
-}
 
 /** Every top-level declaration of the emitted .d.ts files, by name (functions keep all their overloads). */
 function declarations(files) {
@@ -35,7 +30,7 @@ function declarations(files) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = declarationFiles(dist);
+  const files = filesEnding(dist, ".d.ts");
   const decls = declarations(files);
   const index = ts.createSourceFile("index.d.ts", readFileSync(`${dist}index.d.ts`, "utf8"), ts.ScriptTarget.ES2022);
   const exported = index.statements
