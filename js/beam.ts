@@ -81,6 +81,11 @@ export interface BeamSearch {
    */
   readonly scores: readonly number[];
   /**
+   * For each live row, the row of the previous step it continues ([0] before the first step): a model's
+   * key-value cache is reordered by it before the next forward pass.
+   */
+  readonly parents: readonly number[];
+  /**
    * sequences.length rows of vocabSize logits, row after row; omitted: the rows already written into
    * rowView(0 .. sequences.length - 1).
    */
@@ -148,6 +153,7 @@ class BeamSearchImpl implements BeamSearch {
   sequences: number[][];
   done = false;
   scores: number[] = [0];
+  parents: number[] = [0];
   #finished: Finished[] = [];
   #heuristicUnsatisfied = true;
   readonly #views: Views;
@@ -294,6 +300,7 @@ class BeamSearchImpl implements BeamSearch {
     // the pushes come after every copy, so no copy sees a sibling's token
     running.forEach((c, i) => this.sequences[i]!.push(c.token));
     this.scores = running.map((c) => c.score);
+    this.parents = running.map((c) => c.beam);
 
     // g. the early-stop heuristic and the stopping condition
     const len = generated + 1;

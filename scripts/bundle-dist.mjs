@@ -84,7 +84,9 @@ export function filesEnding(dir, suffix) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const modules = filesEnding(dist, ".js").filter((f) => !/\/(workerd|index\.bundle)\.js$/.test(f));
+  const modules = filesEnding(dist, ".js").filter(
+    (f) => !/\/(workerd|index\.bundle|transformers\.bundle)\.js$/.test(f),
+  );
   const common = {
     entryPoints: [`${dist}index.js`],
     bundle: true,
@@ -116,7 +118,30 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await build({ ...common, outfile: `${dist}index.bundle.js`, banner: { js: "// llm-sampler" } });
   // CommonJS, for require() on every supported Node (require of ESM needs Node 20.19+ / 22.12+)
   await build({ ...common, outfile: `${dist}index.cjs`, format: "cjs", banner: { js: "// llm-sampler (CommonJS)" } });
+  // llm-sampler/transformers: the adapter alone; llm-sampler itself and transformers.js stay imports, so that
+  // the adapter shares the application's one engine and its one transformers.js (its Tensor class)
+  const adapter = {
+    entryPoints: [`${dist}transformers.js`],
+    bundle: true,
+    platform: "neutral",
+    logLevel: "warning",
+    external: ["@huggingface/transformers"],
+  };
+  const peerEntry = (target) => ({
+    name: "adapter-peer-entry",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: target, external: true }));
+    },
+  });
+  await build({
+    ...adapter,
+    outfile: `${dist}transformers.bundle.js`,
+    format: "esm",
+    plugins: [peerEntry("./index.js")],
+  });
+  await build({ ...adapter, outfile: `${dist}transformers.cjs`, format: "cjs", plugins: [peerEntry("./index.cjs")] });
   for (const f of modules) rmSync(f);
+  renameSync(`${dist}transformers.bundle.js`, `${dist}transformers.js`);
   renameSync(`${dist}index.bundle.js`, `${dist}index.js`);
   // terser's compressor (three passes) finds what esbuild's minifier leaves: ~300 bytes of the gzipped
   // default entry. Names stay readable where they are public; a source map leads back to the bundle.

@@ -62,7 +62,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     "// llm-sampler: decoding-time sampling for language models, in WebAssembly SIMD. The public types.\n" +
     (internal.length > 0 ? `// Also declared (named by the public types): ${internal.join(", ")}.\n` : "");
   const text = `${header}\n${body}\n`;
+  // llm-sampler/transformers keeps tsc's declaration file: it names only the public types (from ./index.js)
+  // and transformers.js's (the peer dependency)
+  const adapter = readFileSync(`${dist}transformers.d.ts`, "utf8");
+  for (const m of adapter.matchAll(/from "([^"]+)"/g)) {
+    if (m[1] !== "./index.js" && m[1] !== "@huggingface/transformers") {
+      throw new Error(`bundle-types: transformers.d.ts imports ${m[1]}, which is not public`);
+    }
+  }
   for (const f of files) rmSync(f);
+  writeFileSync(`${dist}transformers.d.ts`, adapter);
+  writeFileSync(`${dist}transformers.d.cts`, adapter.replaceAll('from "./index.js"', 'from "./index.cjs"'));
   rmSync(`${dist}generated`, { recursive: true, force: true });
   writeFileSync(`${dist}index.d.ts`, text);
   writeFileSync(`${dist}index.d.cts`, text);
