@@ -155,3 +155,48 @@ for (const [name, options] of [
   const saidLine = [...counts].map(([t, c]) => `${word(t)} (${c}x) ${p[t].toExponential(2)}`).join(", ");
   console.log(`  said: ${saidLine}`);
 }
+
+// A neural model in the loop: models/tiny-kjv (a 1.07 M-parameter Llama-style transformer trained here on the
+// King James Version, see its README), run by transformers.js on onnxruntime with its key-value cache, every
+// token drawn by llm-sampler through llm-sampler/transformers.
+const { AutoModelForCausalLM, AutoTokenizer, env } = await import("@huggingface/transformers");
+const { beamSearch, generate } = await import("../dist/transformers.js");
+env.allowRemoteModels = false;
+env.localModelPath = new URL("../models/", import.meta.url).pathname;
+const tokenizer = await AutoTokenizer.from_pretrained("tiny-kjv");
+const model = await AutoModelForCausalLM.from_pretrained("tiny-kjv", { dtype: "fp32" });
+const NEURAL = [
+  ["greedy", { temperature: 0 }],
+  ["greedy, repetitionPenalty 1.3", { temperature: 0, repetitionPenalty: 1.3 }],
+  ["temperature 0.8, topP 0.95", { temperature: 0.8, topP: 0.95 }],
+  ["minP 0.1", { minP: 0.1 }],
+  ["typicalP 0.9, temperature 0.9", { typicalP: 0.9, temperature: 0.9 }],
+  ["mirostat v2 (tau 4)", { mirostat: { version: 2, tau: 4, eta: 0.1 } }],
+];
+const NLABEL = Math.max(...NEURAL.map(([name]) => name.length)) + 1;
+const PROMPT = "And the LORD said unto Moses,";
+console.log(`\n=== a neural model: tiny-kjv (4 layers, 2,048 tokens), 40 new tokens at most, ending at a newline ===`);
+console.log(`\nprompt: "${PROMPT}"`);
+let forward = 0,
+  sampling = 0,
+  passes = 0;
+for (const [name, options] of NEURAL) {
+  process.stdout.write(`  ${name.padEnd(NLABEL)}|`);
+  const r = await generate(model, tokenizer, PROMPT, {
+    seed: 2026,
+    maxNewTokens: 40,
+    stop: ["\n"],
+    ...options,
+    onStep: (step) => void process.stdout.write(step.text),
+  });
+  console.log(`  [${r.finishReason}]`);
+  forward += r.timing.forwardMs;
+  sampling += r.timing.samplingMs;
+  passes += r.timing.forwardPasses;
+}
+console.log(
+  `\nper token: model forward ${(forward / passes).toFixed(2)} ms, llm-sampler ${((1000 * sampling) / passes).toFixed(0)} us (${passes} steps)`,
+);
+const beams = await beamSearch(model, tokenizer, PROMPT, { numBeams: 4, maxNewTokens: 16, numReturnSequences: 3 });
+console.log("\nbeam search (4 beams, 16 new tokens), the three best:");
+for (const b of beams) console.log(`  ${b.score.toFixed(3)} |${b.text.replaceAll("\n", " / ")}`);

@@ -3,6 +3,7 @@
 import { createBeamSearch, createSampler, type Sampler, type SamplerOptions } from "llm-sampler";
 import { parseBigram } from "../demo/bigram-model.mjs";
 import type { BigramModel } from "../demo/bigram.mjs";
+import type { Neural } from "./neural.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const ROWS = 20;
@@ -28,7 +29,7 @@ interface Source {
   label: string;
   vocab: string[];
   /** The logits of the current context and the context's token ids (for the penalties). */
-  current(): { logits: Float32Array; context: number[] } | null;
+  current(): Promise<{ logits: Float32Array; context: number[] } | null>;
 }
 
 let lm: BigramModel;
@@ -37,6 +38,9 @@ let nwIndex = new Map<string, number>();
 const nwLogits = new Map<string, Float32Array>();
 let nwItems: { file: string; context: string }[] = [];
 let source!: Source;
+let neural: Neural | null = null;
+const BIGRAM_PROMPT = "we are going to";
+const NEURAL_PROMPT = "And God said unto";
 let sampler: Sampler | null = null;
 let samplerKey = "";
 const neutral = new Map<number, Sampler>();
@@ -72,7 +76,7 @@ function bigramSource(): Source {
     id: "bigram",
     label: "Bigram model: type words",
     vocab: lm.words,
-    current() {
+    async current() {
       const err = $("promptErr");
       try {
         const context = lm.encode($<HTMLInputElement>("prompt").value);
@@ -92,7 +96,7 @@ function nextWordSource(item: { file: string; context: string }): Source {
     id: item.file,
     label: `“${item.context} …” (72,546 words)`,
     vocab: nwVocab,
-    current() {
+    async current() {
       const logits = nwLogits.get(item.file)!;
       const context = item.context
         .split(" ")
@@ -103,9 +107,41 @@ function nextWordSource(item: { file: string; context: string }): Source {
   };
 }
 
+/** The tiny transformer: the logits of the prompt's tokens, from a forward pass in onnxruntime-web. */
+function neuralSource(nn: Neural): Source {
+  return {
+    id: "tiny",
+    label: "tiny-kjv: a neural model",
+    vocab: nn.vocab,
+    async current() {
+      const context = nn.encode($<HTMLInputElement>("prompt").value);
+      if (context.length === 0) {
+        $("promptErr").textContent = "type some text";
+        return null;
+      }
+      $("promptErr").textContent = "";
+      return { logits: (await nn.logits([context]))[0]!, context };
+    },
+  };
+}
+
 async function selectSource(id: string): Promise<void> {
+  const prompt = $<HTMLInputElement>("prompt");
+  if (id === "bigram" || id === "tiny") {
+    const [from, to] = id === "tiny" ? [BIGRAM_PROMPT, NEURAL_PROMPT] : [NEURAL_PROMPT, BIGRAM_PROMPT];
+    if (prompt.value === from) prompt.value = to;
+    const stop = $<HTMLInputElement>("stop");
+    const [stopFrom, stopTo] = id === "tiny" ? ["a lot of", "."] : [".", "a lot of"];
+    if (stop.value === stopFrom) stop.value = stopTo;
+  }
   if (id === "bigram") {
     source = bigramSource();
+  } else if (id === "tiny") {
+    if (!neural) {
+      $("summary").textContent = "loading the tiny transformer (5.4 MB) …";
+      neural = await (await import("./neural.js")).loadNeural();
+    }
+    source = neuralSource(neural);
   } else {
     const item = nwItems.find((x) => x.file === id)!;
     if (!nwVocab.length) {
@@ -169,7 +205,8 @@ function topIds(p: Float32Array, n: number): number[] {
 
 async function render(): Promise<void> {
   const seq = ++renderSeq;
-  const cur = source.current();
+  const cur = await source.current();
+  if (seq !== renderSeq) return; // a newer render started while this one waited
   const chart = $("chart");
   if (!cur) {
     chart.replaceChildren();
@@ -301,7 +338,7 @@ function setupControls(): void {
 }
 
 async function sampleOne(): Promise<void> {
-  const cur = source.current();
+  const cur = await source.current();
   if (!cur) return;
   const s = await currentSampler(source.vocab.length);
   const lp = s.topLogprobs(1, cur.logits, cur.context); // what the chosen token's probability is compared to
@@ -314,6 +351,9 @@ async function sampleOne(): Promise<void> {
   if (source.id === "bigram") {
     const input = $<HTMLInputElement>("prompt");
     input.value = `${input.value.trim()} ${lm.words[t] === "</s>" ? "" : lm.words[t]}`.trim();
+  } else if (source.id === "tiny") {
+    const input = $<HTMLInputElement>("prompt");
+    input.value = neural!.decode([...cur.context, t]);
   }
   await render();
 }
@@ -323,7 +363,52 @@ const busy = (on: boolean) => {
   for (const id of ["generate", "beam"]) $<HTMLButtonElement>(id).disabled = on;
 };
 
+/** Generation from the tiny transformer: llm-sampler/transformers' generate() with the model's KV cache. */
+async function generateNeural(nn: Neural): Promise<void> {
+  const out = $("genOut");
+  const text = $<HTMLInputElement>("prompt").value;
+  if (nn.encode(text).length === 0) {
+    out.textContent = "type some text";
+    return;
+  }
+  busy(true);
+  out.dataset.done = "false";
+  out.replaceChildren();
+  const head = document.createElement("span");
+  head.className = "prompt";
+  head.textContent = text;
+  const body = document.createElement("span");
+  body.id = "genText";
+  out.append(head, body);
+  try {
+    const stop = $<HTMLInputElement>("stop").value;
+    const r = await nn.generate(text, {
+      ...options(),
+      maxNewTokens: Math.max(1, Number($<HTMLInputElement>("maxLen").value) | 0),
+      stop: stop ? [stop] : [],
+      onStep: async (step) => {
+        body.textContent += step.text; // streamed, held back only while it may still become the stop string
+        await sleep(25);
+      },
+    });
+    const reason = document.createElement("div");
+    reason.className = "reason";
+    const t = r.timing;
+    reason.textContent =
+      `[${r.finishReason}] ${r.tokens.length} tokens · per token: model ${(t.forwardMs / t.forwardPasses).toFixed(1)} ms, ` +
+      `sampling and text ${((1000 * t.samplingMs) / t.forwardPasses).toFixed(0)} µs`;
+    out.append(reason);
+    out.dataset.finish = String(r.finishReason);
+  } catch (e) {
+    out.append(String(e));
+  } finally {
+    out.dataset.done = "true";
+    busy(false);
+  }
+}
+
 async function generate(): Promise<void> {
+  if (source.id === "tiny") return generateNeural(neural!);
   const out = $("genOut");
   let prompt: number[];
   try {
@@ -373,9 +458,13 @@ async function generate(): Promise<void> {
 
 async function beam(): Promise<void> {
   const table = $("beamSteps");
+  // the bigram model, or the tiny transformer (every live beam recomputed in one batched forward pass)
+  const nn = source.id === "tiny" ? neural : null;
+  const decode = (ids: number[]) => (nn ? nn.decode(ids) : lm.decode(ids));
   let prompt: number[];
   try {
-    prompt = lm.encode($<HTMLInputElement>("prompt").value);
+    prompt = nn ? nn.encode($<HTMLInputElement>("prompt").value) : lm.encode($<HTMLInputElement>("prompt").value);
+    if (prompt.length === 0 && nn) throw new Error("type some text");
   } catch (e) {
     table.textContent = (e as Error).message;
     return;
@@ -387,11 +476,11 @@ async function beam(): Promise<void> {
   const rep = values.repetitionPenalty;
   try {
     const bs = await createBeamSearch({
-      vocabSize: lm.vocabSize,
+      vocabSize: nn ? nn.vocab.length : lm.vocabSize,
       numBeams,
       maxNewTokens,
       prompt,
-      eosTokenId: lm.eos,
+      eosTokenId: nn ? 0 : lm.eos,
       lengthPenalty: Number($<HTMLInputElement>("lengthPenalty").value) || 0,
       numReturnSequences: numBeams,
       ...(rep !== 1 ? { repetitionPenalty: rep } : {}),
@@ -400,9 +489,10 @@ async function beam(): Promise<void> {
       "<thead><tr><th class=num>step</th><th>live beams (best first)</th><th class=num>score</th></tr></thead>";
     const tbody = document.createElement("tbody");
     table.append(tbody);
-    const words = (seq: number[]) => lm.decode(seq.slice(prompt.length)).trim() || "(start)";
+    const words = (seq: number[]) => decode(seq.slice(prompt.length)).trim() || "(start)";
     for (let step = 1; !bs.done; step++) {
-      for (let r = 0; r < bs.sequences.length; r++) {
+      if (nn) (await nn.logits(bs.sequences)).forEach((row, r) => bs.rowView(r).set(row));
+      for (let r = 0; !nn && r < bs.sequences.length; r++) {
         const seq = bs.sequences[r]!;
         lm.logits(seq.length ? seq[seq.length - 1]! : 0, bs.rowView(r)); // rows written straight into wasm memory
       }
@@ -438,7 +528,7 @@ async function beam(): Promise<void> {
       row.className = "beam-result";
       const a = document.createElement("td");
       const b = document.createElement("td");
-      b.textContent = lm.decode(r.tokens).trim();
+      b.textContent = decode(r.tokens).trim();
       const c = document.createElement("td");
       c.className = "num";
       c.textContent = r.score.toFixed(3);
@@ -461,6 +551,7 @@ async function main(): Promise<void> {
   nwItems = (JSON.parse(index) as { items: { file: string; context: string }[] }).items;
   const select = $<HTMLSelectElement>("source");
   select.append(new Option("Bigram model: type words", "bigram"));
+  select.append(new Option("tiny-kjv, a small transformer: type text (runs in this page)", "tiny"));
   for (const item of nwItems)
     select.append(new Option(`“${item.context} …” (full distribution, 72,546 words)`, item.file));
   setupControls();

@@ -1,9 +1,10 @@
 // npm run playground [-- --port N] [-- --build-only]: bundles playground/app.ts (with the library from dist/,
-// as a user's bundler would) into build/playground/ and serves it and data/ on 127.0.0.1. The port is
+// as a user's bundler would) into build/playground/ and serves it, data/, models/ (the tiny transformer,
+// whose code, transformers.js's web build, is a chunk loaded on demand) and onnxruntime-web's .wasm on 127.0.0.1. The port is
 // --port, else $PORT, else 8080; 0 picks a free one. The address is printed once the server listens.
 // Everything is local: the page works offline.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { staticServer } from "./static-server.mjs";
@@ -19,10 +20,13 @@ const port = Number(arg("--port") ?? process.env.PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   throw new RangeError(`--port must be an integer in [0, 65535], got ${arg("--port") ?? process.env.PORT}`);
 
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [join(root, "playground", "app.ts")],
-  outfile: join(out, "app.js"),
+  outdir: out,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   minify: true,
   format: "esm",
@@ -39,6 +43,8 @@ if (args.includes("--build-only")) {
 
 const server = staticServer([
   ["/data/", join(root, "data")],
+  ["/models/", join(root, "models")],
+  ["/ort/", join(root, "node_modules", "onnxruntime-web", "dist")],
   ["/", out],
 ]);
 server.on("error", (e) => {

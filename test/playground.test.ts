@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { createBeamSearch, createSampler, type SamplerOptions } from "../js/index.js";
 import { loadBigram } from "../demo/bigram.mjs";
+import { beamSearch, generate } from "../js/transformers.js";
+import { loadTiny, recompute } from "./tiny-model.js";
 // @ts-expect-error: a plain ESM script without types
 import { launchChromium, startProcess, stopProcess } from "./runtimes/harness.mjs";
 
@@ -222,6 +224,64 @@ describe("playground", () => {
     }
     expect(shown).toEqual(bs.results.map((r) => [lm.decode(r.tokens).trim(), Number(r.score.toFixed(3))]));
   });
+
+  it("the tiny transformer runs in the page (onnxruntime-web): its distribution, seeded generation and beams equal Node's", async () => {
+    const { model, tokenizer } = await loadTiny();
+    let seq = await chartSeq();
+    await page.click("#reset");
+    await chartAfter(seq);
+    seq = await chartSeq();
+    await page.selectOption("#source", "tiny");
+    await chartAfter(seq);
+    const text = "And God said unto";
+    seq = await chartSeq();
+    await set("prompt", text);
+    await chartAfter(seq);
+    // the neutral chart is the model's softmax: onnxruntime-web's logits against onnxruntime-node's, within 1e-4
+    const ids = tokenizer.encode(text);
+    const base = await createSampler({ vocabSize: 2048 });
+    const p = base.probs((await recompute(model, [ids]))[0]);
+    const shown = await rows();
+    expect(shown).toHaveLength(20);
+    for (const r of shown) expect(Math.abs(r.before - p[r.token]!)).toBeLessThan(1e-4);
+    expect(await page.getAttribute("#chart", "data-context")).toBe(ids.join(","));
+    // the same seed gives the same text in Chromium and in Node
+    await set("temperature", 0.8);
+    await set("topP", 0.95);
+    await set("seed", 11);
+    await set("maxLen", 40);
+    await set("stop", "");
+    await page.click("#generate");
+    await page.waitForSelector("#genOut[data-done=true]", { timeout: 60_000 });
+    const node = await generate(model, tokenizer, text, {
+      seed: 11,
+      order: "hf",
+      temperature: 0.8,
+      topP: 0.95,
+      maxNewTokens: 40,
+      stop: [],
+    });
+    expect(await page.textContent("#genText")).toBe(node.text);
+    expect(node.text.length).toBeGreaterThan(40);
+    expect(await page.getAttribute("#genOut", "data-finish")).toBe(node.finishReason);
+    // beams: the page recomputes every live beam per step; Node's adapter feeds the cache
+    await set("numBeams", 3);
+    await set("beamLen", 6);
+    await page.click("#beam");
+    await page.waitForSelector("#beamSteps[data-done=true]", { timeout: 60_000 });
+    const beams = await page.$$eval("tr.beam-result", (trs) => trs.map((tr) => tr.children[1]!.textContent));
+    const ref = await beamSearch(model, tokenizer, text, {
+      numBeams: 3,
+      maxNewTokens: 6,
+      numReturnSequences: 3,
+      eosTokenId: 0,
+    });
+    expect(beams).toEqual(ref.map((r) => r.text.trim()));
+    // back to the bigram model for the screenshots
+    seq = await chartSeq();
+    await page.selectOption("#source", "bigram");
+    await chartAfter(seq);
+  }, 120_000);
 
   it("numbers on hover; screenshots at desktop and phone widths, without sideways scrolling on a phone", async () => {
     await page.hover(".bar-row:nth-child(2)");
