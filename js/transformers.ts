@@ -14,6 +14,7 @@ import {
   createBeamSearch,
   createSampler,
   type BeamResult,
+  type BeamSearchOptions,
   type FinishReason,
   type Generation,
   type GenerationOptions,
@@ -24,7 +25,7 @@ import {
 import { rangeError, show, typeError } from "./errors.js";
 
 /** What the adapter reads of a transformers.js tensor. */
-export interface TensorLike {
+interface TensorLike {
   readonly type: string;
   readonly dims: readonly number[];
   readonly data: ArrayLike<number | bigint>;
@@ -32,7 +33,9 @@ export interface TensorLike {
 
 /** What the adapter uses of a transformers.js causal language model (`AutoModelForCausalLM.from_pretrained`). */
 export interface CausalLM {
+  /** The model's config.json: vocab_size and eos_token_id are read. */
   readonly config: { vocab_size?: number; eos_token_id?: number | number[] | null } & object;
+  /** The model's generation_config.json: eos_token_id and max_new_tokens are read. */
   readonly generation_config?: { eos_token_id?: number | number[] | null; max_new_tokens?: number | null } | null;
   /** One forward pass: input_ids, attention_mask and past_key_values.* in; logits and present.* out. */
   forward(inputs: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -40,7 +43,9 @@ export interface CausalLM {
 
 /** What the adapter uses of a transformers.js tokenizer (`AutoTokenizer.from_pretrained`). */
 export interface TokenizerLike {
+  /** Text to token ids. */
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  /** Token ids to text. */
   decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
 }
 
@@ -69,8 +74,8 @@ export interface GenerateOptions
   extends Omit<SamplerOptions, "vocabSize">,
     Omit<GenerationOptions, "prompt" | "decode">,
     AdapterOptions {
-  /** Called with every step, in order; an async callback is awaited before the next forward pass. */
-  onStep?: (step: StepResult) => void | Promise<void>;
+  /** Called with every step, in order; a promise it returns is awaited before the next forward pass. */
+  onStep?: (step: StepResult) => unknown;
 }
 
 /** Where the time of a decode loop went, in milliseconds. */
@@ -89,33 +94,29 @@ export interface GenerateResult {
   text: string;
   /** The generated token ids (an EOS that ended it included). */
   tokens: number[];
+  /** Why it ended: "eos", "stop" or "length". */
   finishReason: FinishReason;
   /** The prompt's token ids. */
   promptTokens: number[];
   /** Every step's result, in order (token, text, logprob, topLogprobs). */
   steps: StepResult[];
+  /** Where the time went. */
   timing: DecodeTiming;
 }
 
 /** beamSearch()'s options: every BeamSearchOptions field but vocabSize and prompt, and the adapter's. */
-export interface TransformersBeamOptions extends AdapterOptions {
-  numBeams: number;
+export interface TransformersBeamOptions
+  extends Omit<BeamSearchOptions, "vocabSize" | "prompt" | "maxNewTokens" | "eosTokenId">,
+    AdapterOptions {
   /** Default: the model's generation_config.max_new_tokens, else 20. */
   maxNewTokens?: number;
   /** Default: the model's generation_config, else its config. */
   eosTokenId?: number | number[];
-  lengthPenalty?: number;
-  earlyStopping?: boolean | "never";
-  numReturnSequences?: number;
-  minNewTokens?: number;
-  repetitionPenalty?: number;
-  noRepeatNgramSize?: number;
-  logitBias?: Record<number, number> | Map<number, number>;
-  badWordsIds?: number[][];
 }
 
 /** A finished beam, decoded. */
 export interface TransformersBeamResult extends BeamResult {
+  /** The generated tokens decoded (special tokens skipped unless skipSpecialTokens is false). */
   text: string;
 }
 

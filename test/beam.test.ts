@@ -213,6 +213,28 @@ describe("on the bigram language model", () => {
   });
 });
 
+describe("parents", () => {
+  it("each live row continues parents[row] of the previous step: its sequence is that one plus a token", async () => {
+    const lm = loadBigram();
+    const V = lm.vocabSize;
+    const bs = await createBeamSearch({ vocabSize: V, numBeams: 5, maxNewTokens: 9, prompt: lm.encode("we are") });
+    expect(bs.parents).toEqual([0]);
+    let moved = 0;
+    while (!bs.done) {
+      const before = bs.sequences.map((s) => s.slice());
+      bs.sequences.forEach((s, r) => lm.logits(s.at(-1)!, bs.rowView(r)));
+      bs.step();
+      if (bs.done) break;
+      expect(bs.parents).toHaveLength(bs.sequences.length);
+      bs.sequences.forEach((s, r) => {
+        expect(s.slice(0, -1)).toEqual(before[bs.parents[r]!]);
+        if (bs.parents[r] !== r) moved++;
+      });
+    }
+    expect(moved).toBeGreaterThan(0); // beams do change places: an identity would not pass
+  });
+});
+
 describe("beam search errors", () => {
   it("rejects bad options", async () => {
     const cases: [Partial<BeamSearchOptions>, RegExp][] = [

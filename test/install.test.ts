@@ -3,7 +3,7 @@
 // Node and 20.0.0), Deno, Bun, the <script type="module"> page and an esbuild browser bundle in Chromium, and
 // workerd built and configured exactly as the README says (the port aside). Needs dist/ (npm test builds).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,7 +60,18 @@ beforeAll(async () => {
 describe("installed from the packed tarball", () => {
   it("the tarball holds dist (one bundle per entry, one declaration file, the wasm) and the licence", () => {
     const files = sh("tar", ["tzf", `${dir}${readdirSync(dir).find((f) => f.endsWith(".tgz"))}`], dir);
-    for (const f of ["index.js", "index.cjs", "workerd.js", "index.d.ts", "index.d.cts", "sampler.wasm"])
+    for (const f of [
+      "index.js",
+      "index.cjs",
+      "workerd.js",
+      "index.d.ts",
+      "index.d.cts",
+      "sampler.wasm",
+      "transformers.js",
+      "transformers.cjs",
+      "transformers.d.ts",
+      "transformers.d.cts",
+    ])
       expect(files).toContain(`package/dist/${f}`);
     expect(files).toContain("package/LICENSE");
     expect(files).not.toMatch(/package\/(js|test|assembly)\//);
@@ -72,6 +83,56 @@ describe("installed from the packed tarball", () => {
     const old = await nodeBinary(NODE_OLDEST);
     expect(sh(old, ["esm.mjs"]).trim()).toBe(expected);
     expect(sh(old, ["cjs.cjs"]).trim()).toBe(expected);
+  }, 120_000);
+
+  it("llm-sampler/transformers with transformers.js beside it (ESM, CommonJS, its types)", async () => {
+    // the peer, as a user has it: the repository's own copy, linked into the app's node_modules
+    mkdirSync(`${app}node_modules/@huggingface`, { recursive: true });
+    rmSync(`${app}node_modules/@huggingface/transformers`, { force: true });
+    symlinkSync(`${root}node_modules/@huggingface/transformers`, `${app}node_modules/@huggingface/transformers`);
+    const body = (imports: string) => `${imports}
+env.allowRemoteModels = false;
+env.localModelPath = ${JSON.stringify(`${root}models/`)};
+(async () => {
+  const tokenizer = await AutoTokenizer.from_pretrained("tiny-kjv");
+  const model = await AutoModelForCausalLM.from_pretrained("tiny-kjv", { dtype: "fp32" });
+  const r = await generate(model, tokenizer, "And God said", { temperature: 0, maxNewTokens: 8 });
+  console.log(r.tokens.join(","));
+})();
+`;
+    writeFileSync(
+      `${app}tf.mjs`,
+      body(`import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
+import { generate } from "llm-sampler/transformers";`),
+    );
+    writeFileSync(
+      `${app}tf.cjs`,
+      body(`const { AutoModelForCausalLM, AutoTokenizer, env } = require("@huggingface/transformers");
+const { generate } = require("llm-sampler/transformers");`),
+    );
+    const esm = sh(process.execPath, ["tf.mjs"]).trim();
+    expect(esm).toMatch(/^\d+(,\d+){7}$/);
+    expect(sh(process.execPath, ["tf.cjs"]).trim()).toBe(esm);
+    writeFileSync(
+      `${app}tf.ts`,
+      `import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
+import { generate, type GenerateResult } from "llm-sampler/transformers";
+const tokenizer = await AutoTokenizer.from_pretrained("tiny-kjv");
+const model = await AutoModelForCausalLM.from_pretrained("tiny-kjv");
+const r: GenerateResult = await generate(model, tokenizer, "And God said", { topP: 0.9, stop: ["\\n"] });
+export const n: number = r.tokens.length;
+`,
+    );
+    const options = {
+      strict: true,
+      noEmit: true,
+      target: "es2022",
+      module: "esnext",
+      moduleResolution: "bundler",
+      skipLibCheck: true,
+    };
+    writeFileSync(`${app}tsconfig.tf.json`, JSON.stringify({ compilerOptions: options, files: ["tf.ts"] }));
+    expect(() => sh(bin("tsc"), ["-p", "tsconfig.tf.json"])).not.toThrow();
   }, 120_000);
 
   it("TypeScript (strict, no DOM or Node types): the README's snippets under bundler and node16", () => {

@@ -94,7 +94,11 @@ describe("README snippets", () => {
       types: ["node"],
       lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
       baseUrl: root,
-      paths: { "llm-sampler": ["js/index.ts"], "npm:llm-sampler": ["js/index.ts"] },
+      paths: {
+        "llm-sampler": ["js/index.ts"],
+        "npm:llm-sampler": ["js/index.ts"],
+        "llm-sampler/transformers": ["js/transformers.ts"],
+      },
     });
     const errors = ts.getPreEmitDiagnostics(program).map((d) => {
       const where = d.file

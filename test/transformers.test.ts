@@ -3,6 +3,9 @@
 // equals a loop that recomputes the whole sequence every step; beam search equals createBeamSearch fed with
 // recomputed logits; stops, EOS and lengths end it as a Generation does; SamplerLogitsProcessor inside
 // transformers.js's generate() gives generate()'s tokens. Node against Chromium: test/playground.test.ts.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createBeamSearch, createSampler, type SamplerOptions, type StepResult } from "../js/index.js";
 import { beamSearch, generate, SamplerLogitsProcessor, stream } from "../js/transformers.js";
@@ -286,4 +289,63 @@ describe("bad input", () => {
     ).rejects.toThrow("consumer failed");
     expect((await generate(model, tokenizer, "And God said", { temperature: 0, maxNewTokens: 5 })).tokens).toEqual(ok);
   }, 60_000);
+});
+
+describe("the README's transformers.js and onnxruntime snippets", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const readme = readFileSync(`${root}README.md`, "utf8");
+  /** Runs the first js block after `heading` as a module from the repository's root (dist/ as llm-sampler). */
+  function run(heading: string): string {
+    const at = readme.indexOf(heading);
+    const code = /```js\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
+    const dir = `${root}test-output/readme-run/`;
+    mkdirSync(dir, { recursive: true });
+    const file = `${dir}${heading.replace(/\W+/g, "-")}.mjs`;
+    writeFileSync(file, code);
+    return execFileSync(process.execPath, [file], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  }
+
+  it("Use with transformers.js: prints what generate(), stream(), beamSearch() and the processor give here", async () => {
+    const out = run("## Use with transformers.js");
+    const r = await generate(model, tokenizer, "And God said", {
+      temperature: 0.8,
+      topP: 0.95,
+      repetitionPenalty: 1.1,
+      seed: 42,
+      maxNewTokens: 48,
+      stop: ["\n"],
+      logprobs: 2,
+    });
+    const streamed = await generate(model, tokenizer, "In the beginning", { minP: 0.1, seed: 1, maxNewTokens: 16 });
+    const beams = await beamSearch(model, tokenizer, "And the LORD", {
+      numBeams: 4,
+      maxNewTokens: 12,
+      numReturnSequences: 2,
+    });
+    const processor = await SamplerLogitsProcessor.create({ vocabSize: 2048, topP: 0.9, minP: 0.05, seed: 7 });
+    const processed = await theirs("And God said", {
+      max_new_tokens: 16,
+      do_sample: false,
+      logits_processor: [processor],
+    });
+    const want =
+      `${r.text}\n[${r.finishReason}] ${r.tokens.length} tokens\n` +
+      streamed.text +
+      `\n${beams.map((b) => `${b.score.toFixed(3)} ${JSON.stringify(b.text)}`).join("\n")}\n` +
+      `${tokenizer.decode([...tokenizer.encode("And God said"), ...processed])}\n`;
+    expect(out).toBe(want);
+    expect(r.text.length).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("Use with onnxruntime directly: the hand-fed cache gives generate()'s text", async () => {
+    const out = run("## Use with onnxruntime directly");
+    const r = await generate(model, tokenizer, "And God said", {
+      temperature: 0.8,
+      topP: 0.95,
+      seed: 42,
+      maxNewTokens: 48,
+      stop: ["\n"],
+    });
+    expect(out).toBe(`${r.text}\n[${r.finishReason}] ${r.tokens.length} tokens\n`);
+  }, 120_000);
 });

@@ -39,7 +39,14 @@ function compile(files: string[], options: ts.CompilerOptions): string[] {
 describe("the package's declarations", () => {
   it("are one file, with the public surface only (no internal class, no engine or WebAssembly type)", () => {
     const dts = readdirSync(`${root}dist`).filter((f) => /\.d\.c?ts$/.test(f));
-    expect(dts.sort()).toEqual(["index.d.cts", "index.d.ts"]);
+    // one per entry: llm-sampler and llm-sampler/transformers (which imports only the first and its peer)
+    expect(dts.sort()).toEqual(["index.d.cts", "index.d.ts", "transformers.d.cts", "transformers.d.ts"]);
+    const adapter = readFileSync(`${root}dist/transformers.d.ts`, "utf8");
+    expect([...adapter.matchAll(/from "([^"]+)"/g)].map((m) => m[1]).sort()).toEqual([
+      "./index.js",
+      "@huggingface/transformers",
+    ]);
+    expect(readFileSync(`${root}dist/transformers.d.cts`, "utf8")).toContain('from "./index.cjs"');
     const text = readFileSync(`${root}dist/index.d.ts`, "utf8");
     for (const internal of [
       "SamplerImpl",
@@ -85,27 +92,29 @@ describe("the package's declarations", () => {
   }, 60_000);
 
   it("document every public option and method (JSDoc), and the README's option tables list every option", () => {
-    const text = readFileSync(`${root}dist/index.d.ts`, "utf8");
     const readme = readFileSync(`${root}README.md`, "utf8");
-    const sf = ts.createSourceFile("index.d.ts", text, ts.ScriptTarget.ES2022, true);
     const missing: string[] = [];
-    for (const st of sf.statements) {
-      if (!ts.isInterfaceDeclaration(st)) continue;
-      const name = st.name.text;
-      for (const m of st.members) {
-        if (ts.isIndexSignatureDeclaration(m)) continue; // the dialects' "other fields"
-        const key = m.name?.getText(sf) ?? "";
-        if (
-          ts.getJSDocCommentsAndTags(m).length === 0 &&
-          !/^(vocabSize|logits|done|tokens|text|finishReason)$/.test(key)
-        )
-          missing.push(`${name}.${key}`);
-        // the README's option tables: every option of the three top-level option objects
-        if (
-          ["SamplerOptions", "BeamSearchOptions", "GenerationOptions"].includes(name) &&
-          !readme.includes(`\`${key}\``)
-        )
-          missing.push(`README: ${key}`);
+    for (const file of ["index.d.ts", "transformers.d.ts"]) {
+      const text = readFileSync(`${root}dist/${file}`, "utf8");
+      const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+      for (const st of sf.statements) {
+        if (!ts.isInterfaceDeclaration(st)) continue;
+        const name = st.name.text;
+        for (const m of st.members) {
+          if (ts.isIndexSignatureDeclaration(m)) continue; // the dialects' "other fields"
+          const key = m.name?.getText(sf) ?? "";
+          if (
+            ts.getJSDocCommentsAndTags(m).length === 0 &&
+            !/^(vocabSize|logits|done|tokens|text|finishReason)$/.test(key)
+          )
+            missing.push(`${name}.${key}`);
+          // the README's option tables: every option of the three top-level option objects
+          if (
+            ["SamplerOptions", "BeamSearchOptions", "GenerationOptions"].includes(name) &&
+            !readme.includes(`\`${key}\``)
+          )
+            missing.push(`README: ${key}`);
+        }
       }
     }
     expect(missing).toEqual([]);
