@@ -576,65 +576,6 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
 }
 
 /**
- * maxGather and the exp-sum of expBlockSums (s = 1, no threshold) in one read of the logits, for a beam
- * row: each BLOCK-float block is read from memory once for its max, NaN check and gather, and again from
- * L1 for its exp values, taken against the running max (the sum so far is rescaled when the max grows).
- * gatherMax gets the max, `fusedSum` the sum of exp(p[i] - gatherMax); returns the gathered count.
- */
-export let fusedSum: f64 = 0;
-export function maxGatherExpSum(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
-  const lo = v128.load(EXP_K),
-    log2e = v128.load(EXP_K, 16),
-    magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48),
-    ln2lo = v128.load(EXP_K, 64),
-    c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96),
-    c3 = v128.load(EXP_K, 112),
-    c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144);
-  const t = f32x4.splat(thr);
-  let sum = f32x4.splat(0);
-  const end = p + ((<usize>n) << 2);
-  let k = 0;
-  let run: f32 = -Infinity;
-  let total: f64 = 0;
-  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
-    let m = f32x4.splat(-Infinity);
-    const bend = min(b + ((<usize>BLOCK) << 2), end);
-    for (let q = b; q < bend; q += 64) {
-      const v0 = v128.load(q),
-        v1 = v128.load(q, 16),
-        v2 = v128.load(q, 32),
-        v3 = v128.load(q, 48);
-      const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
-      m = f32x4.pmax(m, l);
-      sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
-      if (v128.any_true(f32x4.ge(l, t)))
-        k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
-    }
-    const bm = hmax(m);
-    if (bm > run) {
-      if (total != 0) total *= Math.exp(<f64>run - <f64>bm);
-      run = bm;
-    }
-    if (run == -Infinity || !(run < Infinity)) continue; // nothing finite yet, or NaN / +inf (reported below)
-    const m4 = f32x4.splat(run);
-    let a0 = f32x4.splat(0),
-      a1 = a0;
-    for (let q = b; q < bend; q += 32) {
-      a0 = f32x4.add(a0, exp4(f32x4.sub(v128.load(q), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
-      a1 = f32x4.add(a1, exp4(f32x4.sub(v128.load(q, 16), m4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
-    }
-    total += <f64>hsum(f32x4.add(a0, a1));
-  }
-  gatherMax = run;
-  fusedSum = total;
-  suspect = isNaN(hsum(sum)) || run == Infinity;
-  return k;
-}
-
-/**
  * Inverse-CDF draw over the blocks expBlockSums left: walks the block sums, recomputes the exp values of
  * the one block that holds the target into `tmp` with the same kernel, and walks that block.
  */

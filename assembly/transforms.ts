@@ -78,6 +78,10 @@ import {
   gather,
   expPass,
   moment,
+  massAbove,
+  aboveMass0,
+  aboveMass1,
+  aboveMass2,
   maskCopy,
   suspect,
   moments,
@@ -568,22 +572,97 @@ function topA(): void {
   keepFlagged(false, BY_VALUE, minKeep());
 }
 
-/** Locally typical sampling (Meister et al. 2022, HF): the tokens closest to the entropy, up to mass p. */
+/**
+ * Locally typical sampling (Meister et al. 2022, HF): the tokens closest to the entropy, up to mass p.
+ * Dense: one exp pass (with the moment, for the entropy H), then a gather of the tokens that can be kept. A
+ * token's distance to H is s |x - x*| with x* = mx + (ln Z - H) / s (<= mx, as H >= -ln p_max), so the kept
+ * set is the interval of logits around x* of the smallest radius whose tokens weigh p Z. A radius r >= mx - x*
+ * reaches the top, so its interval weighs what the tokens at or above x* - r weigh: one pass measures that
+ * for four radii from max(3 nats / s, mx - x*) up, and the tokens at or above the first that weighs enough
+ * are gathered (the cut among them is then exact); if none does, or minTokensToKeep reaches below it, every
+ * kept token is gathered.
+ */
 function typicalP(): void {
   truncating(minKeep());
+  const p = param(P_TYPICAL_P);
+  let z: f64, h: f64, top: f64;
+  let flagged = false;
   if (dense) {
     ensureMax();
     if (err) return;
-    toCandidates();
+    const e = ptr(F_EXP),
+      floor = floorThr();
+    z = expPass(wPtr, e, vpad, mx, <f32>s, floor, true);
+    eValid = true;
+    h = Math.log(z) - (s * moment) / z;
+    top = <f64>mx;
+    const xs = <f64>mx + (Math.log(z) - h) / s;
+    const r = max(3 / s, <f64>mx - xs);
+    const target = p * z;
+    let t = <f32>(xs - r);
+    for (let stage = 0; ; stage++) {
+      if (t < floor) t = floor;
+      n = gather(wPtr, vpad, t, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+      let mass: f64 = 0;
+      for (let i = 0; i < n; i++) {
+        const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
+        setW(i, w);
+        mass += w;
+      }
+      if (t == floor) break;
+      if (mass >= target) {
+        if (typicalCut(z, h, top, p) >= minKeep()) {
+          // an interval that reaches the top is a threshold: the distribution stays dense (F_EXP holds)
+          let low = Infinity,
+            hasTop = false;
+          for (let i = 0; i < n; i++) {
+            if (wAt(i) == 0) continue;
+            low = min(low, valAt(i));
+            if (valAt(i) == <f64>mx) hasTop = true;
+          }
+          if (hasTop) {
+            if (<f32>low > lo) lo = <f32>low;
+            return;
+          }
+          flagged = true;
+          break;
+        }
+        t = floor;
+      } else if (stage == 0) {
+        const t1 = <f32>(xs - 1.6 * r),
+          t2 = <f32>(xs - 2.56 * r),
+          t3 = <f32>(xs - 4.1 * r);
+        massAbove(wPtr, e, vpad, t1, t2, t3, t3);
+        t = aboveMass0 >= target ? t1 : aboveMass1 >= target ? t2 : aboveMass2 >= target ? t3 : floor;
+      } else t = floor;
+    }
+    dense = false;
+  } else {
+    z = candExp();
+    h = candEntropy(z);
+    top = cMax;
   }
-  const z = candExp();
-  const h = candEntropy(z),
-    lz = Math.log(z);
-  for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - cMax) - lz) - h));
-  const j = wselect(n, BY_KEY, param(P_TYPICAL_P) * z * MASS_SLACK, false);
-  const dk = keyAt(j); // HF: every token as close to the entropy as the last one needed stays
-  for (let i = 0; i < n; i++) setW(i, keyAt(i) <= dk ? 1 : 0);
+  if (!flagged) typicalCut(z, h, top, p);
   keepFlagged(false, BY_KEY, minKeep());
+}
+
+/**
+ * Flags (weight 1, else 0) the candidates closest to the entropy h up to mass p z (every token as close as
+ * the last one needed stays, as HF), given weights exp(s (x - top)) summing to z over the whole
+ * distribution; returns how many are flagged. The weights are left as flags.
+ */
+function typicalCut(z: f64, h: f64, top: f64, p: f64): i32 {
+  const lz = Math.log(z);
+  for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - top) - lz) - h));
+  const j = wselect(n, BY_KEY, p * z * MASS_SLACK, false);
+  const dk = keyAt(j);
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const kept = keyAt(i) <= dk;
+    setW(i, kept ? 1 : 0);
+    if (kept) c++;
+  }
+  return c;
 }
 
 /**

@@ -223,3 +223,36 @@ describe("penalty windows: counted by the engine, or by JavaScript when longer t
     });
   }
 });
+
+describe("typical sampling's dense cut, every way it goes", () => {
+  // The dense path gathers the tokens at or above x* - r for a trial radius (first 3 nats, then the radii one
+  // pass measures, else every token), keeps an interval that reaches the max as a threshold and one that
+  // does not as candidates, and falls back to every token when minTokensToKeep reaches below the gather.
+  // Peaked, flat, tied, dominated and partly banned logits, small and large vocabularies, p from 0.2 to
+  // 0.99, temperatures, minTokensToKeep 1 and 50, and after a threshold (minP) and candidates (topK): each
+  // against the reference (tolerance: L1 <= TOLERANCE).
+  it("agrees with the reference", async () => {
+    let cases = 0;
+    for (const shape of ["llm", "flat", "ties", "peaked", "banned"] as Shape[]) {
+      for (const V of [1000, 60_000]) {
+        const logits = makeLogits(V, V + shape.length, shape);
+        for (const typicalP of [0.2, 0.5, 0.9, 0.99]) {
+          for (const extra of [
+            {},
+            { temperature: 0.7 },
+            { temperature: 1.6, minTokensToKeep: 50 },
+            { minP: 0.001 },
+            { topK: 500 },
+          ] as Omit<SamplerOptions, "vocabSize">[]) {
+            const o = { typicalP, ...extra };
+            const s = await createSampler({ vocabSize: V, seed: 1, ...o });
+            const d = l1(s.probs(logits), referenceProbs(logits, o as RefOptions, []));
+            if (!(d <= TOLERANCE)) throw new Error(`L1 ${d} for ${shape} V ${V} ${JSON.stringify(o)}`);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBe(200);
+  }, 120_000);
+});
