@@ -160,7 +160,7 @@ function cutTopP(z: f64): void {
     cutByMass(target);
     return;
   }
-  if (bracketCut(target, top, mass, c)) return;
+  if (bracketCut(target, top, mass, c, false)) return;
   // Every token as a candidate: exact, and slow only for inputs the bracketing could not narrow.
   c = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
@@ -176,9 +176,10 @@ const BRACKET_TOKENS: i32 = 4096;
  * Places the top-p cut when it lies deep in the distribution, staying dense: each pass measures the exact
  * mass and count above four thresholds inside the bracket [bLo, bHi) holding the cut, until the bracket
  * holds at most BRACKET_TOKENS tokens; those are gathered and the cut found by weighted quickselect.
- * Tokens tied with the cut but after it (higher ids) are set to -inf. Returns false if minKeep is not met.
+ * Tokens tied with the cut but after it (higher ids) are set to -inf, unless keepTies (typical sampling keeps
+ * every token as close to the entropy as the last one needed). Returns false if minKeep is not met.
  */
-function bracketCut(target: f64, hiThr: f32, hiMass: f64, hiCount: i32): bool {
+export function bracketCut(target: f64, hiThr: f32, hiMass: f64, hiCount: i32, keepTies: bool): bool {
   const e = ptr(F_EXP);
   const floor = floorThr();
   // Below 88 nats under the max every exp value is 0 in f32: nothing there carries mass.
@@ -238,7 +239,7 @@ function bracketCut(target: f64, hiThr: f32, hiMass: f64, hiCount: i32): bool {
   const j = wselect(c, BY_VALUE, target - hm, false);
   if (hc + j + 1 < minKeep()) return false;
   const cut = valAt(j);
-  for (let i = j + 1; i < c; i++) if (valAt(i) == cut) patch(idAt(i), -Infinity);
+  if (!keepTies) for (let i = j + 1; i < c; i++) if (valAt(i) == cut) patch(idAt(i), -Infinity);
   lo = <f32>cut;
   return true;
 }

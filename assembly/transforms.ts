@@ -78,10 +78,6 @@ import {
   gather,
   expPass,
   moment,
-  massAbove,
-  aboveMass0,
-  aboveMass1,
-  aboveMass2,
   maskCopy,
   suspect,
   moments,
@@ -130,7 +126,7 @@ import {
   denseThreshold,
   keptCount,
 } from "./state";
-import { MASS_SLACK, cutByMass, denseTopP } from "./cut";
+import { MASS_SLACK, bracketCut, cutByMass, denseTopP } from "./cut";
 
 let banEpoch: u32 = 0;
 
@@ -574,13 +570,11 @@ function topA(): void {
 
 /**
  * Locally typical sampling (Meister et al. 2022, HF): the tokens closest to the entropy, up to mass p.
- * Dense: one exp pass (with the moment, for the entropy H), then a gather of the tokens that can be kept. A
- * token's distance to H is s |x - x*| with x* = mx + (ln Z - H) / s (<= mx, as H >= -ln p_max), so the kept
- * set is the interval of logits around x* of the smallest radius whose tokens weigh p Z. A radius r >= mx - x*
- * reaches the top, so its interval weighs what the tokens at or above x* - r weigh: one pass measures that
- * for four radii from max(3 nats / s, mx - x*) up, and the tokens at or above the first that weighs enough
- * are gathered (the cut among them is then exact); if none does, or minTokensToKeep reaches below it, every
- * kept token is gathered.
+ * Dense: one exp pass (with the moment, for the entropy H). A token's distance to H is s |x - x*| with
+ * x* = mx + (ln Z - H) / s (<= mx, as H >= -ln p_max), so the kept set is the interval of logits around x* of
+ * the smallest radius whose tokens weigh p Z. The tokens within r = max(3 nats / s, mx - x*) are gathered: if
+ * they weigh that much, the cut among them is exact; if not, the kept interval is wider than mx - x*, reaches
+ * the max, and is a threshold found like a top-p cut (see below).
  */
 function typicalP(): void {
   truncating(minKeep());
@@ -598,43 +592,37 @@ function typicalP(): void {
     top = <f64>mx;
     const xs = <f64>mx + (Math.log(z) - h) / s;
     const r = max(3 / s, <f64>mx - xs);
-    const target = p * z;
-    let t = <f32>(xs - r);
-    for (let stage = 0; ; stage++) {
-      if (t < floor) t = floor;
-      n = gather(wPtr, vpad, t, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
-      let mass: f64 = 0;
+    const target = p * z * MASS_SLACK;
+    const t = max(<f32>(xs - r), floor);
+    n = gather(wPtr, vpad, t, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    let mass: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
+      setW(i, w);
+      mass += w;
+    }
+    // Lighter: the kept interval is wider than r >= mx - x*, so it reaches the max, and it is top-p's cut of
+    // the same mass with its ties kept (cut.ts), placed deep in the distribution by bracketing.
+    if (mass < target && bracketCut(target, t, mass, n, true)) return;
+    if (mass >= target && typicalCut(z, h, top, p) >= minKeep()) {
+      // The kept interval lies among the gathered tokens (radius <= r): the cut among them is exact, and an
+      // interval that reaches the top is a threshold (the distribution stays dense: F_EXP holds).
+      let low = Infinity,
+        hasTop = false;
       for (let i = 0; i < n; i++) {
-        const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
-        setW(i, w);
-        mass += w;
+        if (wAt(i) == 0) continue;
+        low = min(low, valAt(i));
+        if (valAt(i) == <f64>mx) hasTop = true;
       }
-      if (t == floor) break;
-      if (mass >= target) {
-        if (typicalCut(z, h, top, p) >= minKeep()) {
-          // an interval that reaches the top is a threshold: the distribution stays dense (F_EXP holds)
-          let low = Infinity,
-            hasTop = false;
-          for (let i = 0; i < n; i++) {
-            if (wAt(i) == 0) continue;
-            low = min(low, valAt(i));
-            if (valAt(i) == <f64>mx) hasTop = true;
-          }
-          if (hasTop) {
-            if (<f32>low > lo) lo = <f32>low;
-            return;
-          }
-          flagged = true;
-          break;
-        }
-        t = floor;
-      } else if (stage == 0) {
-        const t1 = <f32>(xs - 1.6 * r),
-          t2 = <f32>(xs - 2.56 * r),
-          t3 = <f32>(xs - 4.1 * r);
-        massAbove(wPtr, e, vpad, t1, t2, t3, t3);
-        t = aboveMass0 >= target ? t1 : aboveMass1 >= target ? t2 : aboveMass2 >= target ? t3 : floor;
-      } else t = floor;
+      if (hasTop) {
+        if (<f32>low > lo) lo = <f32>low;
+        return;
+      }
+      flagged = true;
+    } else {
+      // minTokensToKeep reaches past what was gathered: every token
+      n = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+      for (let i = 0; i < n; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
     }
     dense = false;
   } else {

@@ -5,11 +5,12 @@
 // chains (src/llama-sampler.cpp from the source node-llama-cpp bundles, built with cmake and the system C++
 // compiler; bench/peers/llama-bench.cpp fills the candidate array and applies the chain per call, as
 // llama_sampler_sample does), in its own process right after. The peers are installed on demand into
-// .cache/peers (transformers.js without its install scripts; it pulls onnxruntime-node, about 475 MB).
+// .cache/peers (transformers.js without its install scripts; it pulls onnxruntime-node, about 475 MB), unless
+// node_modules holds the same transformers.js version (the devDependency of llm-sampler/transformers' tests).
 // transformers.js's generate() applies no top-p and no min-p (its source says TODO; its TopPLogitsWarper
 // has no _call): those rows say so, and its full chain is repetition penalty + temperature + top-k.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,10 +57,17 @@ function has(cmd) {
   }
 }
 
-/** transformers.js's src/ modules, installed into the cache on first use. */
+/**
+ * transformers.js's src/ modules: the devDependency's (the same version, for llm-sampler/transformers' tests),
+ * else installed into the cache on first use.
+ */
 async function transformersJs() {
   const dir = join(cache, "transformers");
-  const pkg = join(dir, "node_modules", "@huggingface", "transformers");
+  const local = join(root, "node_modules", "@huggingface", "transformers");
+  const localVersion = existsSync(join(local, "package.json"))
+    ? JSON.parse(readFileSync(join(local, "package.json"), "utf8")).version
+    : null;
+  const pkg = localVersion === TRANSFORMERS ? local : join(dir, "node_modules", "@huggingface", "transformers");
   if (!existsSync(join(pkg, "package.json"))) {
     process.stderr.write(`installing @huggingface/transformers@${TRANSFORMERS} into ${dir} (once)...\n`);
     mkdirSync(dir, { recursive: true });
