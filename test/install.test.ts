@@ -85,7 +85,7 @@ describe("installed from the packed tarball", () => {
     expect(sh(old, ["cjs.cjs"]).trim()).toBe(expected);
   }, 120_000);
 
-  it("llm-sampler/transformers with transformers.js beside it (ESM, CommonJS, its types)", async () => {
+  it("llm-sampler/transformers with transformers.js beside it (Node ESM and CommonJS, Deno, Bun, its types)", async () => {
     // the peer, as a user has it: the repository's own copy, linked into the app's node_modules
     mkdirSync(`${app}node_modules/@huggingface`, { recursive: true });
     rmSync(`${app}node_modules/@huggingface/transformers`, { force: true });
@@ -113,6 +113,9 @@ const { generate } = require("llm-sampler/transformers");`),
     const esm = sh(process.execPath, ["tf.mjs"]).trim();
     expect(esm).toMatch(/^\d+(,\d+){7}$/);
     expect(sh(process.execPath, ["tf.cjs"]).trim()).toBe(esm);
+    // Deno and Bun load transformers.js's Node build (onnxruntime-node's native addon) too: the same tokens
+    expect(sh(bin("deno"), ["run", "--quiet", "-A", "tf.mjs"]).trim()).toBe(esm);
+    expect(sh(bin("bun"), ["run", "tf.mjs"]).trim()).toBe(esm);
     writeFileSync(
       `${app}tf.ts`,
       `import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
