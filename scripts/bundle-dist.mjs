@@ -7,7 +7,8 @@
 // size budget. Only names that no user ever reads belong in the list (never an option, a result field, a
 // public method or a wasm export): test/size.test.ts checks them against the public declarations.
 // workerd.js replaces wasm-source.js with wasm-source-workerd.js, which imports "./sampler.wasm" as a module
-// (workerd compiles .wasm modules itself and refuses WebAssembly.compile on bytes).
+// (workerd compiles .wasm modules itself and refuses WebAssembly.compile on bytes). transformers.js and
+// transformers.cjs are the llm-sampler/transformers entry (the transformers.js adapter), bundled alone.
 import { build } from "esbuild";
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { minify } from "terser";
