@@ -49,6 +49,15 @@ export interface TokenizerLike {
   decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
 }
 
+/**
+ * The prompt: text (tokenized with the tokenizer), token ids, or what the tokenizer returns for one text
+ * (`tokenizer(text)`: its input_ids, dims [1, length], are used).
+ */
+export type Input =
+  | string
+  | ArrayLike<number>
+  | { readonly input_ids: { readonly dims: readonly number[]; readonly data: ArrayLike<number | bigint> } };
+
 /** Options of the adapter itself (besides the sampler's and the generation's). */
 export interface AdapterOptions {
   /** Tokens of the vocabulary. Default: the model's config.vocab_size. */
@@ -171,10 +180,17 @@ function vocabOf(model: CausalLM, given: unknown): number {
 
 function promptOf(tokenizer: TokenizerLike, input: unknown, addSpecialTokens: boolean): number[] {
   let ids: number[];
+  const encoded = (input as { input_ids?: TensorLike } | null)?.input_ids;
   if (typeof input === "string") ids = Array.from(tokenizer.encode(input, { add_special_tokens: addSpecialTokens }));
   else if (input !== null && typeof input === "object" && typeof (input as ArrayLike<number>).length === "number")
     ids = Array.from(input as ArrayLike<number>, Number);
-  else throw typeError("input", "a string or an array of token ids", input);
+  else if (encoded?.dims && encoded.data) {
+    // what the tokenizer returns for one text: { input_ids, attention_mask }, input_ids of dims [1, length]
+    if (encoded.dims.length !== 2 || encoded.dims[0] !== 1) {
+      throw rangeError("input.input_ids", "one sequence (dims [1, length])", `dims [${encoded.dims}]`);
+    }
+    ids = Array.from(encoded.data, Number);
+  } else throw typeError("input", "a string, an array of token ids or the tokenizer's output for one text", input);
   if (ids.length === 0) throw new RangeError(`input must give at least one token, got ${show(input)} (no tokens)`);
   return ids;
 }
@@ -237,7 +253,7 @@ function lastLogits(outputs: Record<string, unknown>, V: number): { data: Float3
 export async function* stream(
   model: CausalLM,
   tokenizer: TokenizerLike,
-  input: string | ArrayLike<number>,
+  input: Input,
   options: GenerateOptions = {},
 ): AsyncGenerator<StepResult, GenerateResult, undefined> {
   const m = checkModel(model),
@@ -307,7 +323,7 @@ export async function* stream(
 export async function generate(
   model: CausalLM,
   tokenizer: TokenizerLike,
-  input: string | ArrayLike<number>,
+  input: Input,
   options: GenerateOptions = {},
 ): Promise<GenerateResult> {
   const it = stream(model, tokenizer, input, options);
@@ -353,7 +369,7 @@ function reorder(past: Record<string, Tensor>, parents: readonly number[]): Reco
 export async function beamSearch(
   model: CausalLM,
   tokenizer: TokenizerLike,
-  input: string | ArrayLike<number>,
+  input: Input,
   options: TransformersBeamOptions,
 ): Promise<TransformersBeamResult[]> {
   const m = checkModel(model),

@@ -162,6 +162,20 @@ describe("generate() on the tiny transformer", () => {
     expect(last.value.text).toBe(r.text);
   }, 60_000);
 
+  it("takes text, token ids or the tokenizer's output alike", async () => {
+    const options = { seed: 4, topK: 20, maxNewTokens: 12 };
+    const a = await generate(model, tokenizer, "And God said", options);
+    expect((await generate(model, tokenizer, tokenizer.encode("And God said"), options)).tokens).toEqual(a.tokens);
+    expect((await generate(model, tokenizer, tokenizer("And God said"), options)).tokens).toEqual(a.tokens);
+    const beams = await beamSearch(model, tokenizer, tokenizer("And God said"), { numBeams: 2, maxNewTokens: 4 });
+    expect(beams[0]!.tokens).toEqual(
+      (await beamSearch(model, tokenizer, "And God said", { numBeams: 2, maxNewTokens: 4 }))[0]!.tokens,
+    );
+    await expect(generate(model, tokenizer, tokenizer(["a", "b"], { padding: true }))).rejects.toThrow(
+      /input.input_ids must be one sequence \(dims \[1, length\]\), got "dims \[2,/,
+    );
+  }, 60_000);
+
   it("the same seed gives the same text; another seed another", async () => {
     const a = await generate(model, tokenizer, "And God said", { seed: 42, maxNewTokens: 30 });
     const b = await generate(model, tokenizer, "And God said", { seed: 42, maxNewTokens: 30 });
@@ -250,7 +264,7 @@ describe("bad input", () => {
     await expect(generate(model, tokenizer, "")).rejects.toThrow(RangeError);
     await expect(generate(model, tokenizer, "")).rejects.toThrow(/input must give at least one token/);
     await expect(generate(model, tokenizer, 5 as never)).rejects.toThrow(
-      /input must be a string or an array of token ids, got 5/,
+      /input must be a string, an array of token ids or the tokenizer's output for one text, got 5/,
     );
     await expect(generate(model, tokenizer, "x", { temperature: -1 })).rejects.toThrow(/temperature must be .* got -1/);
     await expect(generate(model, tokenizer, "x", { bogus: 1 } as never)).rejects.toThrow(/unknown option "bogus"/);
