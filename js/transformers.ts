@@ -49,14 +49,19 @@ export interface TokenizerLike {
   decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
 }
 
+/** Token ids as transformers.js holds them: a tensor of dims [1, length]. */
+export interface IdsTensor {
+  /** [1, length]. */
+  readonly dims: readonly number[];
+  /** The ids (int64: bigint). */
+  readonly data: ArrayLike<number | bigint>;
+}
+
 /**
- * The prompt: text (tokenized with the tokenizer), token ids, or what the tokenizer returns for one text
- * (`tokenizer(text)`: its input_ids, dims [1, length], are used).
+ * The prompt: text (tokenized with the tokenizer), token ids, what the tokenizer returns for one text
+ * (`tokenizer(text)`: its input_ids are used), or an ids tensor (`apply_chat_template(messages)`'s).
  */
-export type Input =
-  | string
-  | ArrayLike<number>
-  | { readonly input_ids: { readonly dims: readonly number[]; readonly data: ArrayLike<number | bigint> } };
+export type Input = string | ArrayLike<number> | { readonly input_ids: IdsTensor } | IdsTensor;
 
 /** Options of the adapter itself (besides the sampler's and the generation's). */
 export interface AdapterOptions {
@@ -180,12 +185,13 @@ function vocabOf(model: CausalLM, given: unknown): number {
 
 function promptOf(tokenizer: TokenizerLike, input: unknown, addSpecialTokens: boolean): number[] {
   let ids: number[];
-  const encoded = (input as { input_ids?: TensorLike } | null)?.input_ids;
+  const maybe = input as { input_ids?: TensorLike; dims?: unknown } | null;
+  const encoded = maybe?.input_ids ?? (maybe?.dims ? (input as TensorLike) : undefined);
   if (typeof input === "string") ids = Array.from(tokenizer.encode(input, { add_special_tokens: addSpecialTokens }));
   else if (input !== null && typeof input === "object" && typeof (input as ArrayLike<number>).length === "number")
     ids = Array.from(input as ArrayLike<number>, Number);
   else if (encoded?.dims && encoded.data) {
-    // what the tokenizer returns for one text: { input_ids, attention_mask }, input_ids of dims [1, length]
+    // the tokenizer's { input_ids, attention_mask } for one text, or an ids tensor: dims [1, length]
     if (encoded.dims.length !== 2 || encoded.dims[0] !== 1) {
       throw rangeError("input.input_ids", "one sequence (dims [1, length])", `dims [${encoded.dims}]`);
     }

@@ -167,6 +167,7 @@ describe("generate() on the tiny transformer", () => {
     const a = await generate(model, tokenizer, "And God said", options);
     expect((await generate(model, tokenizer, tokenizer.encode("And God said"), options)).tokens).toEqual(a.tokens);
     expect((await generate(model, tokenizer, tokenizer("And God said"), options)).tokens).toEqual(a.tokens);
+    expect((await generate(model, tokenizer, tokenizer("And God said").input_ids, options)).tokens).toEqual(a.tokens);
     const beams = await beamSearch(model, tokenizer, tokenizer("And God said"), { numBeams: 2, maxNewTokens: 4 });
     expect(beams[0]!.tokens).toEqual(
       (await beamSearch(model, tokenizer, "And God said", { numBeams: 2, maxNewTokens: 4 }))[0]!.tokens,
