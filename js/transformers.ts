@@ -90,6 +90,12 @@ export interface GenerateOptions
     AdapterOptions {
   /** Called with every step, in order; a promise it returns is awaited before the next forward pass. */
   onStep?: (step: StepResult) => unknown;
+  /**
+   * Before every step, with the ids so far (prompt + generated): the allowed-token bitmask for this step
+   * (bit i of word i >> 5 set = token i allowed), or null for every token; a grammar engine's hook, as Hugging
+   * Face's prefix_allowed_tokens_fn. Needs "allowedTokens" in the order (the default orders have it).
+   */
+  allowedTokensFn?: (ids: readonly number[]) => Uint32Array | null;
 }
 
 /** Where the time of a decode loop went, in milliseconds. */
@@ -143,7 +149,7 @@ const GENERATION_KEYS = [
   "includeStopInOutput",
   "logprobs",
 ];
-const ADAPTER_KEYS = ["vocabSize", "addSpecialTokens", "skipSpecialTokens", "useCache", "onStep"];
+const ADAPTER_KEYS = ["vocabSize", "addSpecialTokens", "skipSpecialTokens", "useCache", "onStep", "allowedTokensFn"];
 
 function bool(name: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
@@ -275,6 +281,10 @@ export async function* stream(
   const useCache = bool("useCache", options.useCache, true);
   const onStep = options.onStep;
   if (onStep !== undefined && typeof onStep !== "function") throw typeError("onStep", "a function", onStep);
+  const allowed = options.allowedTokensFn;
+  if (allowed !== undefined && typeof allowed !== "function") {
+    throw typeError("allowedTokensFn", "a function", allowed);
+  }
   const prompt = promptOf(tok, input, bool("addSpecialTokens", options.addSpecialTokens, true));
   const V = vocabOf(m, options.vocabSize);
   const d = defaults(m);
@@ -297,6 +307,7 @@ export async function* stream(
       const outputs = await m.forward(feeds([sequence], fed, past));
       const t1 = performance.now();
       const { data, offsets } = lastLogits(outputs, V);
+      if (allowed) sampler.setAllowedTokens(allowed(sequence));
       const step = gen.step(data.subarray(offsets[0], offsets[0]! + V));
       const t2 = performance.now();
       timing.forwardMs += t1 - t0;
@@ -384,7 +395,9 @@ export async function beamSearch(
   const beamOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (BEAM_KEYS.has(k)) beamOptions[k] = v;
-    else if (!ADAPTER_KEYS.includes(k) || k === "onStep") throw new TypeError(`unknown option ${show(k)}`);
+    else if (!ADAPTER_KEYS.includes(k) || k === "onStep" || k === "allowedTokensFn") {
+      throw new TypeError(`unknown option ${show(k)}`);
+    }
   }
   const skip = bool("skipSpecialTokens", options.skipSpecialTokens, true);
   const useCache = bool("useCache", options.useCache, true);

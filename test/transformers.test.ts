@@ -177,6 +177,44 @@ describe("generate() on the tiny transformer", () => {
     );
   }, 60_000);
 
+  it("allowedTokensFn masks every step, as a grammar engine would", async () => {
+    const even = new Uint32Array(V / 32).fill(0x55555555); // bit i set for even i
+    const seen: number[][] = [];
+    const masked = await generate(model, tokenizer, "And God said", {
+      seed: 6,
+      maxNewTokens: 16,
+      allowedTokensFn: (ids) => {
+        seen.push(ids.slice());
+        return even;
+      },
+    });
+    expect(masked.tokens.every((t) => t % 2 === 0)).toBe(true);
+    // the same as a static mask, and it saw the ids so far before every step
+    const fixed = await generate(model, tokenizer, "And God said", { seed: 6, maxNewTokens: 16, allowedTokens: even });
+    expect(masked.tokens).toEqual(fixed.tokens);
+    expect(seen.map((ids) => ids.length)).toEqual(masked.tokens.map((_, i) => 3 + i));
+    expect(seen.at(-1)).toEqual([...tokenizer.encode("And God said"), ...masked.tokens.slice(0, -1)]);
+    // a mask per step: a forced continuation
+    const target = tokenizer.encode(" unto Moses, Go down");
+    const forced = await generate(model, tokenizer, "And God said", {
+      maxNewTokens: target.length,
+      allowedTokensFn: (ids) => {
+        const m = new Uint32Array(V / 32);
+        const t = target[ids.length - 3]!;
+        m[t >> 5] = 1 << (t & 31);
+        return m;
+      },
+    });
+    expect(forced.tokens).toEqual(target);
+    expect(forced.text).toBe(" unto Moses, Go down");
+    await expect(generate(model, tokenizer, "x", { allowedTokensFn: 1 } as never)).rejects.toThrow(
+      /allowedTokensFn must be a function, got 1/,
+    );
+    await expect(generate(model, tokenizer, "x", { allowedTokensFn: () => new Uint32Array(3) })).rejects.toThrow(
+      /mask/,
+    );
+  }, 60_000);
+
   it("the same seed gives the same text; another seed another", async () => {
     const a = await generate(model, tokenizer, "And God said", { seed: 42, maxNewTokens: 30 });
     const b = await generate(model, tokenizer, "And God said", { seed: 42, maxNewTokens: 30 });
