@@ -488,8 +488,27 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
       a1 = f32x4.add(a1, e1);
     }
     moment = 0;
+  } else if (thr <= LOWEST) {
+    // the moment without a threshold: no compare; -inf lanes are clamped to the lowest float (pmax: one
+    // instruction, where f32x4.max's NaN rules cost several), their exp is 0 and so is their share
+    const neg = f32x4.splat(LOWEST);
+    let b0 = a0,
+      b1 = a0;
+    for (let q = p; q < end; q += 32) {
+      const d0 = f32x4.pmax(neg, f32x4.sub(v128.load(q), m4)),
+        d1 = f32x4.pmax(neg, f32x4.sub(v128.load(q, 16), m4));
+      const e0 = exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      const e1 = exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      v128.store(q + d, e0);
+      v128.store(q + d, e1, 16);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
+      b0 = f32x4.add(b0, f32x4.mul(e0, d0));
+      b1 = f32x4.add(b1, f32x4.mul(e1, d1));
+    }
+    moment = <f64>hsum(f32x4.add(b0, b1));
   } else {
-    // with a threshold, or the moment wanted: masked, the moment accumulated (and dropped if not wanted)
+    // with a threshold: masked, the moment accumulated (and dropped if not wanted)
     let b0 = a0,
       b1 = a0;
     for (let q = p; q < end; q += 32) {
@@ -624,7 +643,7 @@ export function residualPass(p: usize, q: usize, n: i32): f64 {
   const zero = f32x4.splat(0);
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += 16) {
-    const r = f32x4.max(f32x4.sub(v128.load(p + i), v128.load(q + i)), zero);
+    const r = f32x4.pmax(zero, f32x4.sub(v128.load(p + i), v128.load(q + i)));
     v128.store(q + i, r);
     acc += <f64>hsum(r);
   }
