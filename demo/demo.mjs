@@ -196,7 +196,7 @@ for (const [name, options] of NEURAL) {
   passes += r.timing.forwardPasses;
 }
 console.log(
-  `\nper token: model forward ${(forward / passes).toFixed(2)} ms, llm-sampler ${((1000 * sampling) / passes).toFixed(0)} us (${passes} steps)`,
+  `\nper token: model forward ${(forward / passes).toFixed(2)} ms, llm-sampler with the text (the tokenizer's decode included) ${((1000 * sampling) / passes).toFixed(0)} us (${passes} steps)`,
 );
 const beams = await beamSearch(model, tokenizer, PROMPT, { numBeams: 4, maxNewTokens: 16, numReturnSequences: 3 });
 console.log("\nbeam search (4 beams, 16 new tokens), the three best:");
