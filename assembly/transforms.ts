@@ -543,8 +543,11 @@ function minP(): void {
     if (!err) denseThreshold(<f32>(<f64>mx + Math.log(mp) / s), false, minKeep());
     return;
   }
-  candExp(); // the best token has weight 1, so weight < minP is p < minP * p_max
-  for (let i = 0; i < n; i++) setW(i, wAt(i) >= mp ? 1 : 0);
+  // p >= minP * p_max in logit space, as the dense path (no exp): x >= max + ln(minP) / s
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = max(m, valAt(i));
+  const cut = m + Math.log(mp) / s;
+  for (let i = 0; i < n; i++) setW(i, valAt(i) >= cut ? 1 : 0);
   keepFlagged(false, BY_VALUE, minKeep());
 }
 
