@@ -31,6 +31,7 @@ import {
   Views,
   type EngineExports,
 } from "./layout.js";
+import { BEAM_OPTIONS } from "./option-names.js";
 import { checkBadWords, checkLogitBias } from "./options.js";
 
 /** The options of createBeamSearch (Hugging Face's beam search). */
@@ -101,22 +102,6 @@ export interface BeamSearch {
    */
   dispose(): void;
 }
-
-const KNOWN = new Set([
-  "vocabSize",
-  "numBeams",
-  "maxNewTokens",
-  "eosTokenId",
-  "lengthPenalty",
-  "earlyStopping",
-  "numReturnSequences",
-  "minNewTokens",
-  "prompt",
-  "repetitionPenalty",
-  "noRepeatNgramSize",
-  "logitBias",
-  "badWordsIds",
-]);
 
 /** Beam search options after validation, neutral values filled in. */
 interface BeamConfig {
@@ -355,7 +340,7 @@ class BeamSearchImpl implements BeamSearch {
 
 /** Creates a beam search for `options` (validated), in its own WebAssembly instance with numBeams rows. */
 export async function createBeamSearch(options: BeamSearchOptions): Promise<BeamSearch> {
-  const o = ownOptions("options", options, KNOWN, "beam search option") as unknown as BeamSearchOptions;
+  const o = ownOptions("options", options, BEAM_OPTIONS, "beam search option") as unknown as BeamSearchOptions;
   if (o.vocabSize === undefined) throw new TypeError("vocabSize is required");
   const V = integer("vocabSize", o.vocabSize, 1, 1 << 20);
   const numBeams = integer("numBeams", o.numBeams, 1, 256);

@@ -10,6 +10,7 @@ import type { ContextLists } from "./context.js";
 import { Detokenizer } from "./detokenizer.js";
 import { eosIds, integer, MAX_INT, ownOptions, rangeError, show, tokenIds, typeError } from "./errors.js";
 import { History } from "./history.js";
+import { GENERATION_OPTIONS } from "./option-names.js";
 import type { Resolved } from "./options.js";
 import type { Views } from "./layout.js";
 import type { SamplerImpl, TopLogprob } from "./sampler.js";
@@ -62,18 +63,6 @@ export interface Generation {
   readonly finishReason: FinishReason;
 }
 
-const KNOWN = new Set([
-  "prompt",
-  "maxNewTokens",
-  "minNewTokens",
-  "eosTokenId",
-  "ignoreEos",
-  "stop",
-  "includeStopInOutput",
-  "decode",
-  "logprobs",
-]);
-
 function flag(name: string, v: unknown): boolean {
   if (v !== undefined && typeof v !== "boolean") throw typeError(name, "a boolean", v);
   return v === true;
@@ -121,7 +110,7 @@ export class GenerationImpl implements Generation {
     this.#epoch = sampler.epoch;
     this.#lists = lists;
     const V = r.vocabSize;
-    const o = ownOptions("options", options, KNOWN, "generation option");
+    const o = ownOptions("options", options, GENERATION_OPTIONS, "generation option");
     const prompt = o.prompt === undefined ? [] : tokenIds("prompt", o.prompt, V);
     this.#maxNew = o.maxNewTokens === undefined ? Infinity : integer("maxNewTokens", o.maxNewTokens, 1, MAX_INT);
     this.#minNew = o.minNewTokens === undefined ? 0 : integer("minNewTokens", o.minNewTokens, 0, MAX_INT);

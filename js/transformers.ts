@@ -23,6 +23,7 @@ import {
   type StepResult,
 } from "./index.js";
 import { rangeError, show, typeError } from "./errors.js";
+import { BEAM_OPTIONS, GENERATION_OPTIONS } from "./option-names.js";
 
 /** What the adapter reads of a transformers.js tensor. */
 interface TensorLike {
@@ -140,15 +141,6 @@ export interface TransformersBeamResult extends BeamResult {
   text: string;
 }
 
-const GENERATION_KEYS = [
-  "maxNewTokens",
-  "minNewTokens",
-  "eosTokenId",
-  "ignoreEos",
-  "stop",
-  "includeStopInOutput",
-  "logprobs",
-];
 const ADAPTER_KEYS = ["vocabSize", "addSpecialTokens", "skipSpecialTokens", "useCache", "onStep", "allowedTokensFn"];
 
 function bool(name: string, v: unknown, fallback: boolean): boolean {
@@ -274,7 +266,8 @@ export async function* stream(
   const samplerOptions: Record<string, unknown> = {},
     generationOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
-    if (GENERATION_KEYS.includes(k)) generationOptions[k] = v;
+    // the generation's options but the two the adapter supplies from the input and the tokenizer
+    if (GENERATION_OPTIONS.has(k) && k !== "prompt" && k !== "decode") generationOptions[k] = v;
     else if (!ADAPTER_KEYS.includes(k)) samplerOptions[k] = v;
   }
   const skip = bool("skipSpecialTokens", options.skipSpecialTokens, true);
@@ -350,20 +343,6 @@ export async function generate(
   }
 }
 
-const BEAM_KEYS = new Set([
-  "numBeams",
-  "maxNewTokens",
-  "eosTokenId",
-  "lengthPenalty",
-  "earlyStopping",
-  "numReturnSequences",
-  "minNewTokens",
-  "repetitionPenalty",
-  "noRepeatNgramSize",
-  "logitBias",
-  "badWordsIds",
-]);
-
 /** The rows of each past tensor ([rows, heads, positions, headDim]) in the order of `parents`. */
 function reorder(past: Record<string, Tensor>, parents: readonly number[]): Record<string, Tensor> {
   const next: Record<string, Tensor> = {};
@@ -394,7 +373,8 @@ export async function beamSearch(
   if (typeof options !== "object" || options === null) throw typeError("options", "an object", options);
   const beamOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
-    if (BEAM_KEYS.has(k)) beamOptions[k] = v;
+    // the beam search's options but the two the adapter supplies (vocabSize is the adapter's own option)
+    if (BEAM_OPTIONS.has(k) && k !== "vocabSize" && k !== "prompt") beamOptions[k] = v;
     else if (!ADAPTER_KEYS.includes(k) || k === "onStep" || k === "allowedTokensFn") {
       throw new TypeError(`unknown option ${show(k)}`);
     }
