@@ -1,6 +1,6 @@
 // The playground page: the library itself, in the browser, on the data of data/ (served by
 // scripts/playground.mjs). Every number on the page comes from createSampler / createBeamSearch.
-import { createBeamSearch, createSampler, type Sampler, type SamplerOptions } from "llm-sampler";
+import { createBeamSearch, createSampler, type FinishReason, type Sampler, type SamplerOptions } from "llm-sampler";
 import { parseBigram } from "../demo/bigram-model.mjs";
 import type { BigramModel } from "../demo/bigram.mjs";
 import type { Neural } from "./neural.js";
@@ -363,24 +363,12 @@ const busy = (on: boolean) => {
   for (const id of ["generate", "beam"]) $<HTMLButtonElement>(id).disabled = on;
 };
 
-/** Generation from the tiny transformer: llm-sampler/transformers' generate() with the model's KV cache. */
-async function generateNeural(nn: Neural): Promise<void> {
-  const out = $("genOut");
-  const text = $<HTMLInputElement>("prompt").value;
-  if (nn.encode(text).length === 0) {
-    out.textContent = "type some text";
-    return;
-  }
-  busy(true);
-  out.dataset.done = "false";
-  out.replaceChildren();
-  const head = document.createElement("span");
-  head.className = "prompt";
-  head.textContent = text;
-  const body = document.createElement("span");
-  body.id = "genText";
-  out.append(head, body);
-  try {
+/** What a generation run streams into the page's text and what it reports when it ends. */
+type Run = (body: HTMLElement) => Promise<{ finish: FinishReason; line: string }>;
+
+/** The tiny transformer: llm-sampler/transformers' generate() with the model's KV cache. */
+function neuralRun(nn: Neural, text: string): Run {
+  return async (body) => {
     const stop = $<HTMLInputElement>("stop").value;
     const r = await nn.generate(text, {
       ...options(),
@@ -391,42 +379,19 @@ async function generateNeural(nn: Neural): Promise<void> {
         await sleep(25);
       },
     });
-    const reason = document.createElement("div");
-    reason.className = "reason";
     const t = r.timing;
-    reason.textContent =
-      `[${r.finishReason}] ${r.tokens.length} tokens · per token: model ${(t.forwardMs / t.forwardPasses).toFixed(1)} ms, ` +
-      `sampling and text ${((1000 * t.samplingMs) / t.forwardPasses).toFixed(0)} µs`;
-    out.append(reason);
-    out.dataset.finish = String(r.finishReason);
-  } catch (e) {
-    out.append(String(e));
-  } finally {
-    out.dataset.done = "true";
-    busy(false);
-  }
+    return {
+      finish: r.finishReason,
+      line:
+        `[${r.finishReason}] ${r.tokens.length} tokens · per token: model ${(t.forwardMs / t.forwardPasses).toFixed(1)} ms, ` +
+        `sampling and text ${((1000 * t.samplingMs) / t.forwardPasses).toFixed(0)} µs`,
+    };
+  };
 }
 
-async function generate(): Promise<void> {
-  if (source.id === "tiny") return generateNeural(neural!);
-  const out = $("genOut");
-  let prompt: number[];
-  try {
-    prompt = lm.encode($<HTMLInputElement>("prompt").value);
-  } catch (e) {
-    out.textContent = (e as Error).message;
-    return;
-  }
-  busy(true);
-  out.dataset.done = "false";
-  out.replaceChildren();
-  const head = document.createElement("span");
-  head.className = "prompt";
-  head.textContent = lm.decode(prompt).trim();
-  const body = document.createElement("span");
-  body.id = "genText";
-  out.append(head, body);
-  try {
+/** The bigram model: a Generation stepped on the logits the model writes into wasm memory. */
+function bigramRun(prompt: number[]): Run {
+  return async (body) => {
     // a fresh sampler: the same settings and seed always give the same text
     const s = await createSampler({ vocabSize: lm.vocabSize, ...options() });
     const stop = $<HTMLInputElement>("stop").value.trim();
@@ -445,11 +410,47 @@ async function generate(): Promise<void> {
       prev = step.token;
       await sleep(25);
     }
+    return { finish: g.finishReason, line: `[${g.finishReason}] ${g.tokens.length} words` };
+  };
+}
+
+/** Generates from the current source into the output box: the prompt, the streamed text, the reason line. */
+async function generate(): Promise<void> {
+  const out = $("genOut");
+  const input = $<HTMLInputElement>("prompt").value;
+  let shown: string, run: Run;
+  try {
+    if (source.id === "tiny") {
+      if (neural!.encode(input).length === 0) throw new Error("type some text");
+      shown = input;
+      run = neuralRun(neural!, input);
+    } else {
+      const prompt = lm.encode(input);
+      shown = lm.decode(prompt).trim();
+      run = bigramRun(prompt);
+    }
+  } catch (e) {
+    out.textContent = (e as Error).message;
+    return;
+  }
+  busy(true);
+  out.dataset.done = "false";
+  out.replaceChildren();
+  const head = document.createElement("span");
+  head.className = "prompt";
+  head.textContent = shown;
+  const body = document.createElement("span");
+  body.id = "genText";
+  out.append(head, body);
+  try {
+    const { finish, line } = await run(body);
     const reason = document.createElement("div");
     reason.className = "reason";
-    reason.textContent = `[${g.finishReason}] ${g.tokens.length} words`;
+    reason.textContent = line;
     out.append(reason);
-    out.dataset.finish = String(g.finishReason);
+    out.dataset.finish = String(finish);
+  } catch (e) {
+    out.append(String(e));
   } finally {
     out.dataset.done = "true";
     busy(false);
