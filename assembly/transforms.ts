@@ -593,7 +593,7 @@ function typicalP(): void {
     eValid = true;
     h = Math.log(z) - (s * moment) / z;
     top = <f64>mx;
-    const xs = <f64>mx + (Math.log(z) - h) / s;
+    const xs = <f64>mx + moment / z; // where -ln p = H: the mean logit, since H = ln Z - s (E[x] - mx)
     const r = max(3 / s, <f64>mx - xs);
     const target = p * z * MASS_SLACK;
     const t = max(<f32>(xs - r), floor);
