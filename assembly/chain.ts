@@ -132,14 +132,14 @@ function finish(flags: i32): i32 {
     // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
     let z: f64;
     if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
-    else if (flags & FLAG_PROBS) z = expPass(wPtr, e, vpad, mx, <f32>s, thr, false);
-    else z = expBlockSums(wPtr, vpad, blocks, mx, <f32>s, thr);
+    else if (flags & FLAG_PROBS) z = expPass(wPtr, e, vpad, mx, s, thr, false);
+    else z = expBlockSums(wPtr, vpad, blocks, mx, s, thr);
     const lz = Math.log(z);
     if (flags & FLAG_SAMPLE) {
       const target = nextDouble() * z;
       if (reuse) tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, target);
       else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
-      else tok = drawBlocks(wPtr, vpad, blocks, mx, <f32>s, thr, target, e);
+      else tok = drawBlocks(wPtr, vpad, blocks, mx, s, thr, target, e);
       if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + ((<usize>tok) << 2)) - <f64>mx) - lz);
     } else if (flags & FLAG_AT) {
       // kept: at or above the threshold (removed tokens are -inf, below any threshold)

@@ -66,7 +66,7 @@ export function denseTopP(): void {
     deferTopP = true;
     return;
   }
-  const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+  const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
   eValid = true;
   cutTopP(z);
 }
@@ -88,13 +88,12 @@ export function drawTopP(): i32 {
   const e = ptr(F_EXP),
     blocks = ptr(F_BLOCKS);
   const floor = floorThr();
-  const fs = <f32>s;
-  const z = expBlockSums(wPtr, vpad, blocks, mx, fs, floor);
+  const z = expBlockSums(wPtr, vpad, blocks, mx, s, floor);
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
     // the drawn block is recomputed into F_SAMPLE: F_EXP may hold every exp value, for massBefore and the cut
-    const d = drawBlocks(wPtr, vpad, blocks, mx, fs, floor, nextDouble() * z, ptr(F_SAMPLE));
+    const d = drawBlocks(wPtr, vpad, blocks, mx, s, floor, nextDouble() * z, ptr(F_SAMPLE));
     // d >= 0: z >= 1 (the max token weighs 1), so some block sum is positive
     const v = load<f32>(wPtr + ((<usize>d) << 2));
     let before: f64 = 0;
@@ -112,10 +111,10 @@ export function drawTopP(): i32 {
       }
       const end = (rank + 31) & ~31;
       for (let i = rank; i < end; i++) store<f32>(buf + ((<usize>i) << 2), -Infinity);
-      before = expPass(buf, buf, end, mx, fs, floor, false);
+      before = expPass(buf, buf, end, mx, s, floor, false);
     } else {
       if (!eValid) {
-        expPass(wPtr, e, vpad, mx, fs, floor, false);
+        expPass(wPtr, e, vpad, mx, s, floor, false);
         eValid = true;
       }
       massBefore(wPtr, e, vpad, v);
@@ -133,7 +132,7 @@ export function drawTopP(): i32 {
     if (before < target || rank < mk) return d;
   }
   if (!eValid) {
-    expPass(wPtr, e, vpad, mx, fs, floor, false);
+    expPass(wPtr, e, vpad, mx, s, floor, false);
     eValid = true;
   }
   cutTopP(z);

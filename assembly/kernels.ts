@@ -3,22 +3,30 @@ import { BLOCK } from "./layout";
 // Each loop reads 4 vectors per iteration into independent accumulators; constants are loaded from
 // static data once per call because Binaryen re-materialises v128.const inside loops.
 
-// exp constants (XNNPACK's rr2-p5): underflow cutoff, log2(e), magic bias (1.5 * 2^23 + 127: rounding and
-// exponent bias in one add), -ln2 split for a two-constant Cody-Waite reduction, and a degree-5 minimax
-// polynomial on |t| <= ln2/2 (relative error ~1e-7, as float32's rounding).
-// biome-ignore format: one row per constant, four lanes each
+// The exp kernel's vectors, loaded by every exp pass before its loop. Rows 0 and 1 are per call (expSetup:
+// L = s * log2(e) and the max; V8 re-materialises a splat inside a loop, a loaded vector it keeps), then the
+// clamp (-127: exp2 of it is exactly 0), the magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one
+// add), and a degree-5 polynomial with 2^f ~ 1 + f q(f) on |f| <= 1/2 (relative error 3e-7, fitted here).
+// biome-ignore format: one row per vector, four lanes each
 export const EXP_K: usize = memory.data<f32>([
-  -87.33654, -87.33654, -87.33654, -87.33654,
-  1.44269504, 1.44269504, 1.44269504, 1.44269504,
+  0, 0, 0, 0,
+  0, 0, 0, 0,
+  -127, -127, -127, -127,
   12583039.0, 12583039.0, 12583039.0, 12583039.0,
-  -0.693145751953125, -0.693145751953125, -0.693145751953125, -0.693145751953125,
-  -1.428606765330187e-6, -1.428606765330187e-6, -1.428606765330187e-6, -1.428606765330187e-6,
-  0.99999994, 0.99999994, 0.99999994, 0.99999994,
-  0.4999986, 0.4999986, 0.4999986, 0.4999986,
-  0.16664824, 0.16664824, 0.16664824, 0.16664824,
-  0.041917507, 0.041917507, 0.041917507, 0.041917507,
-  0.008301365, 0.008301365, 0.008301365, 0.008301365,
+  0.69314605, 0.69314605, 0.69314605, 0.69314605,
+  0.240221, 0.240221, 0.240221, 0.240221,
+  0.055516325, 0.055516325, 0.055516325, 0.055516325,
+  0.0096784644, 0.0096784644, 0.0096784644, 0.0096784644,
+  0.0013055693, 0.0013055693, 0.0013055693, 0.0013055693,
 ], 16);
+
+/** Writes EXP_K's per-call rows for exp((x - mx) * s); returns L = s * log2(e) as the rows hold it. */
+export function expSetup(mx: f32, s: f64): f32 {
+  const L = <f32>(s * Math.LOG2E);
+  v128.store(EXP_K, f32x4.splat(L));
+  v128.store(EXP_K, f32x4.splat(mx), 16);
+  return L;
+}
 
 // Lane masks for a 4-bit nibble of an allowed-token word: lane j is all ones when bit j is set.
 // biome-ignore format: one row per pair of nibbles
@@ -396,59 +404,24 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
   return i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
 }
 
-/**
- * exp of 4 lanes <= 0 (rr2-p5, no clamp); lanes below -87.3 (where f32 exp leaves the normal range, -inf
- * included) give 0, NaN never reaches here.
- */
-@inline export function exp4(
-  x: v128,
-  lo: v128,
-  log2e: v128,
-  magic: v128,
-  ln2hi: v128,
-  ln2lo: v128,
-  c1: v128,
-  c2: v128,
-  c3: v128,
-  c4: v128,
-  c5: v128,
-): v128 {
-  const z = f32x4.add(f32x4.mul(x, log2e), magic);
-  const sc = i32x4.shl(z, 23);
-  const nf = f32x4.sub(z, magic);
-  let t = f32x4.add(f32x4.mul(nf, ln2hi), x);
-  t = f32x4.add(f32x4.mul(nf, ln2lo), t);
-  let q = f32x4.add(f32x4.mul(c5, t), c4);
-  q = f32x4.add(f32x4.mul(q, t), c3);
-  q = f32x4.add(f32x4.mul(q, t), c2);
-  q = f32x4.add(f32x4.mul(q, t), c1);
-  t = f32x4.mul(t, sc);
-  return v128.andnot(f32x4.add(f32x4.mul(t, q), sc), f32x4.lt(x, lo));
+/** m = max(-127, (x - mx) * L): the exponent in base 2, clamped where exp2 gives exactly 0 (-inf included). */
+@inline export function exp2In(x: v128, m4: v128, L: v128, C: v128): v128 {
+  return f32x4.pmax(C, f32x4.mul(f32x4.sub(x, m4), L));
 }
 
 /**
- * exp((v - mx) * s) of 4 lanes, and 0 where v < thr when `masked` (a constant at every call site: Binaryen
- * drops the compare where it is false). Without a threshold nothing needs masking: -inf lanes underflow to 0.
+ * 2^m of 4 lanes -127 <= m <= 0: m = n + f (n = round(m), |f| <= 1/2, exact), 2^n from the exponent bits of
+ * m + magic, 2^f from the polynomial; n = -127 gives 0. NaN never reaches here.
  */
-@inline function expAt(
-  v: v128,
-  m4: v128,
-  s4: v128,
-  t4: v128,
-  masked: bool,
-  lo: v128,
-  log2e: v128,
-  magic: v128,
-  ln2hi: v128,
-  ln2lo: v128,
-  c1: v128,
-  c2: v128,
-  c3: v128,
-  c4: v128,
-  c5: v128,
-): v128 {
-  const e = exp4(f32x4.mul(f32x4.sub(v, m4), s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-  return masked ? v128.and(e, f32x4.ge(v, t4)) : e;
+@inline export function exp2(m: v128, magic: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128): v128 {
+  const z = f32x4.add(m, magic);
+  const sc = i32x4.shl(z, 23);
+  const f = f32x4.sub(m, f32x4.sub(z, magic));
+  let q = f32x4.add(f32x4.mul(c5, f), c4);
+  q = f32x4.add(f32x4.mul(q, f), c3);
+  q = f32x4.add(f32x4.mul(q, f), c2);
+  q = f32x4.add(f32x4.mul(q, f), c1);
+  return f32x4.add(f32x4.mul(f32x4.mul(f, sc), q), sc);
 }
 
 /** The lowest float32: a threshold at or below it removes nothing but -inf (state.ts: "none removed"). */
@@ -459,76 +432,58 @@ export const LOWEST: f32 = -f32.MAX_VALUE;
  * With wantMoment, also stores sum of out[i] * (p[i] - mx) in `moment` (for entropies).
  */
 export let moment: f64 = 0;
-export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32, wantMoment: bool): f64 {
-  const lo = v128.load(EXP_K),
-    log2e = v128.load(EXP_K, 16),
-    magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48),
-    ln2lo = v128.load(EXP_K, 64),
-    c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96),
-    c3 = v128.load(EXP_K, 112),
-    c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144);
-  const m4 = f32x4.splat(mx),
-    s4 = f32x4.splat(s),
-    t4 = f32x4.splat(thr);
+export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f64, thr: f32, wantMoment: bool): f64 {
+  const l = expSetup(mx, s);
+  const L = v128.load(EXP_K),
+    m4 = v128.load(EXP_K, 16),
+    C = v128.load(EXP_K, 32);
+  const magic = v128.load(EXP_K, 48),
+    c1 = v128.load(EXP_K, 64),
+    c2 = v128.load(EXP_K, 80);
+  const c3 = v128.load(EXP_K, 96),
+    c4 = v128.load(EXP_K, 112),
+    c5 = v128.load(EXP_K, 128);
+  const t4 = f32x4.splat(thr);
   let a0 = f32x4.splat(0),
-    a1 = a0;
+    a1 = a0,
+    b0 = a0,
+    b1 = a0;
   const end = p + ((<usize>n) << 2);
   const d = out - p;
   if (!wantMoment && thr <= LOWEST) {
     // no threshold, no moment: no compare
     for (let q = p; q < end; q += 32) {
-      const e0 = expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-      const e1 = expAt(v128.load(q, 16), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
+      const e0 = exp2(exp2In(v128.load(q), m4, L, C), magic, c1, c2, c3, c4, c5);
+      const e1 = exp2(exp2In(v128.load(q, 16), m4, L, C), magic, c1, c2, c3, c4, c5);
       v128.store(q + d, e0);
       v128.store(q + d, e1, 16);
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
     }
-    moment = 0;
-  } else if (thr <= LOWEST) {
-    // the moment without a threshold: no compare; -inf lanes are clamped to the lowest float (pmax: one
-    // instruction, where f32x4.max's NaN rules cost several), their exp is 0 and so is their share
-    const neg = f32x4.splat(LOWEST);
-    let b0 = a0,
-      b1 = a0;
-    for (let q = p; q < end; q += 32) {
-      const d0 = f32x4.pmax(neg, f32x4.sub(v128.load(q), m4)),
-        d1 = f32x4.pmax(neg, f32x4.sub(v128.load(q, 16), m4));
-      const e0 = exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-      const e1 = exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5);
-      v128.store(q + d, e0);
-      v128.store(q + d, e1, 16);
-      a0 = f32x4.add(a0, e0);
-      a1 = f32x4.add(a1, e1);
-      b0 = f32x4.add(b0, f32x4.mul(e0, d0));
-      b1 = f32x4.add(b1, f32x4.mul(e1, d1));
-    }
-    moment = <f64>hsum(f32x4.add(b0, b1));
   } else {
-    // with a threshold: masked, the moment accumulated (and dropped if not wanted)
-    let b0 = a0,
-      b1 = a0;
+    // the moment in base-2 units: sum e * m, m clamped (finite: a -inf lane adds 0 * -127); with a threshold
+    // the lanes below it are masked (no compare without one)
+    const masked = thr > LOWEST;
     for (let q = p; q < end; q += 32) {
       const v0 = v128.load(q),
         v1 = v128.load(q, 16);
-      const k0 = f32x4.ge(v0, t4),
-        k1 = f32x4.ge(v1, t4);
-      const d0 = v128.and(f32x4.sub(v0, m4), k0),
-        d1 = v128.and(f32x4.sub(v1, m4), k1);
-      const e0 = v128.and(exp4(f32x4.mul(d0, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k0);
-      const e1 = v128.and(exp4(f32x4.mul(d1, s4), lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5), k1);
+      const m0 = exp2In(v0, m4, L, C),
+        m1 = exp2In(v1, m4, L, C);
+      let e0 = exp2(m0, magic, c1, c2, c3, c4, c5),
+        e1 = exp2(m1, magic, c1, c2, c3, c4, c5);
+      if (masked) {
+        e0 = v128.and(e0, f32x4.ge(v0, t4));
+        e1 = v128.and(e1, f32x4.ge(v1, t4));
+      }
       v128.store(q + d, e0);
       v128.store(q + d, e1, 16);
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
-      b0 = f32x4.add(b0, f32x4.mul(e0, d0));
-      b1 = f32x4.add(b1, f32x4.mul(e1, d1));
+      b0 = f32x4.add(b0, f32x4.mul(e0, m0));
+      b1 = f32x4.add(b1, f32x4.mul(e1, m1));
     }
-    moment = wantMoment ? <f64>hsum(f32x4.add(b0, b1)) : 0;
   }
+  moment = <f64>hsum(f32x4.add(b0, b1)) / <f64>l;
   return <f64>hsum(f32x4.add(a0, a1));
 }
 
@@ -536,20 +491,18 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f32, thr: f32,
  * The sum of exp((p[i] - mx) * s) over p[i] >= thr, without storing the values: one f32 sum per
  * BLOCK-float block goes to `blocks` (so a draw needs to recompute only one block), the total is returned.
  */
-export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr: f32): f64 {
-  const lo = v128.load(EXP_K),
-    log2e = v128.load(EXP_K, 16),
-    magic = v128.load(EXP_K, 32);
-  const ln2hi = v128.load(EXP_K, 48),
-    ln2lo = v128.load(EXP_K, 64),
-    c1 = v128.load(EXP_K, 80);
-  const c2 = v128.load(EXP_K, 96),
-    c3 = v128.load(EXP_K, 112),
-    c4 = v128.load(EXP_K, 128);
-  const c5 = v128.load(EXP_K, 144);
-  const m4 = f32x4.splat(mx),
-    s4 = f32x4.splat(s),
-    t4 = f32x4.splat(thr);
+export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f64, thr: f32): f64 {
+  expSetup(mx, s);
+  const L = v128.load(EXP_K),
+    m4 = v128.load(EXP_K, 16),
+    C = v128.load(EXP_K, 32);
+  const magic = v128.load(EXP_K, 48),
+    c1 = v128.load(EXP_K, 64),
+    c2 = v128.load(EXP_K, 80);
+  const c3 = v128.load(EXP_K, 96),
+    c4 = v128.load(EXP_K, 112),
+    c5 = v128.load(EXP_K, 128);
+  const t4 = f32x4.splat(thr);
   const masked = thr > LOWEST;
   const end = p + ((<usize>n) << 2);
   let total: f64 = 0;
@@ -563,27 +516,17 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
     // without a threshold (the hot case): four vectors per iteration into four accumulators, no compare
     if (masked) {
       for (let q = b; q < bend; q += 32) {
-        a0 = f32x4.add(a0, expAt(v128.load(q), m4, s4, t4, true, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
-        a1 = f32x4.add(
-          a1,
-          expAt(v128.load(q, 16), m4, s4, t4, true, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        );
+        const v0 = v128.load(q),
+          v1 = v128.load(q, 16);
+        a0 = f32x4.add(a0, v128.and(exp2(exp2In(v0, m4, L, C), magic, c1, c2, c3, c4, c5), f32x4.ge(v0, t4)));
+        a1 = f32x4.add(a1, v128.and(exp2(exp2In(v1, m4, L, C), magic, c1, c2, c3, c4, c5), f32x4.ge(v1, t4)));
       }
     } else {
       for (let q = b; q < bend; q += 64) {
-        a0 = f32x4.add(a0, expAt(v128.load(q), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5));
-        a1 = f32x4.add(
-          a1,
-          expAt(v128.load(q, 16), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        );
-        a2 = f32x4.add(
-          a2,
-          expAt(v128.load(q, 32), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        );
-        a3 = f32x4.add(
-          a3,
-          expAt(v128.load(q, 48), m4, s4, t4, false, lo, log2e, magic, ln2hi, ln2lo, c1, c2, c3, c4, c5),
-        );
+        a0 = f32x4.add(a0, exp2(exp2In(v128.load(q), m4, L, C), magic, c1, c2, c3, c4, c5));
+        a1 = f32x4.add(a1, exp2(exp2In(v128.load(q, 16), m4, L, C), magic, c1, c2, c3, c4, c5));
+        a2 = f32x4.add(a2, exp2(exp2In(v128.load(q, 32), m4, L, C), magic, c1, c2, c3, c4, c5));
+        a3 = f32x4.add(a3, exp2(exp2In(v128.load(q, 48), m4, L, C), magic, c1, c2, c3, c4, c5));
       }
     }
     const bs = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
@@ -598,7 +541,7 @@ export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f32, t
  * Inverse-CDF draw over the blocks expBlockSums left: walks the block sums, recomputes the exp values of
  * the one block that holds the target into `tmp` with the same kernel, and walks that block.
  */
-export function drawBlocks(p: usize, n: i32, blocks: usize, mx: f32, s: f32, thr: f32, target: f64, tmp: usize): i32 {
+export function drawBlocks(p: usize, n: i32, blocks: usize, mx: f32, s: f64, thr: f32, target: f64, tmp: usize): i32 {
   const nb = (n + BLOCK - 1) / BLOCK;
   let acc: f64 = 0;
   let b = 0;

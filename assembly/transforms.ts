@@ -447,7 +447,7 @@ function temperature(): void {
   if (dense) {
     ensureMax();
     if (err) return;
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), true);
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), true);
     h = Math.log(z) - (s * moment) / z;
   } else {
     h = candEntropy(candExp());
@@ -561,7 +561,7 @@ function topA(): void {
   if (dense) {
     ensureMax();
     if (err) return;
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
     eValid = true;
     denseThreshold(<f32>(<f64>mx + (Math.log(a) - Math.log(z)) / s), false, minKeep());
     return;
@@ -589,7 +589,7 @@ function typicalP(): void {
     if (err) return;
     const e = ptr(F_EXP),
       floor = floorThr();
-    z = expPass(wPtr, e, vpad, mx, <f32>s, floor, true);
+    z = expPass(wPtr, e, vpad, mx, s, floor, true);
     eValid = true;
     h = Math.log(z) - (s * moment) / z;
     top = <f64>mx;
@@ -666,7 +666,7 @@ function epsilonEta(eta: bool): void {
   if (dense) {
     ensureMax();
     if (err) return;
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), eta);
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), eta);
     eValid = true;
     let cut = eps;
     if (eta) {
@@ -701,7 +701,7 @@ function xtc(): void {
   if (nextXtcDouble(!(runFlags & FLAG_SAMPLE)) > prob) return;
   // The tokens at or above the threshold become candidates (at most 1 / threshold of them).
   if (dense) {
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
     const t = <f32>(<f64>mx + (Math.log(thr) + Math.log(z)) / s);
     const c = gather(wPtr, vpad, max(t, floorThr()), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
     if (c < 2 || kept - (c - 1) < minKeep()) return;
@@ -744,7 +744,7 @@ function mirostat(): void {
   }
   if (param(P_MIROSTAT) == 2) {
     if (dense) {
-      const z = expPass(wPtr, ptr(F_EXP), vpad, mx, <f32>s, floorThr(), false);
+      const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
       eValid = true;
       const thr = <f32>(<f64>mx + (Math.log(z) - mu * Math.LN2) / s);
       if (thr > mx) {

@@ -1,7 +1,7 @@
 // npm run bench [-- --json] [-- --quick] [-- --speculative (only the verifyDraft table)]
 // Median microseconds per sample() at the vocabulary sizes people use, with ratios to baselines measured
 // in the same run: one 4-accumulator f32x4.pmax pass over the same logits (the floor for anything that
-// must read every token), the fastest exp-and-sum pass we can write (assembly/floor.ts: rr2-p5, four
+// must read every token), the fastest exp-and-sum pass we can write (assembly/floor.ts: the exp2 kernel, four
 // accumulators, nothing stored, no threshold; the floor for anything that needs the normaliser), and a
 // sort-based JavaScript sampler (the transformers.js v2 algorithm: sort [index, value] pairs, softmax, draw).
 // The floors live in build/floor.wasm, outside the shipped module, so a slower engine kernel shows as a miss.
