@@ -2,6 +2,7 @@
 // into the program; run() applies them (transforms.ts) over the logits and finishes with a draw, the full
 // distribution, or the top log-probabilities.
 import {
+  vocab,
   vpad,
   ptr,
   param,
@@ -37,8 +38,6 @@ import {
   firstIndexOf,
   gather,
   expPass,
-  expBlockSums,
-  drawBlocks,
   maskedBlockSums,
   drawMaskedBlocks,
   drawDense,
@@ -54,6 +53,9 @@ import {
   lo,
   mx,
   eValid,
+  eZ,
+  eCut,
+  DENSE_FINISH_MIN,
   s,
   n,
   epoch,
@@ -62,9 +64,11 @@ import {
   begin,
   setKey,
   ensureMax,
+  sampledAbove,
   restoreAll,
   gatherAtLeast,
   candExp,
+  candFromExp,
   cMax,
 } from "./state";
 import { deferTopP, drawTopP } from "./cut";
@@ -94,20 +98,23 @@ function finishGreedy(flags: i32): i32 {
   return tok;
 }
 
-/** Above this many survivors a thresholded dense distribution is drawn with SIMD passes, not as candidates. */
-const DENSE_FINISH_MIN: i32 = 2048;
-
 function finish(flags: i32): i32 {
   if (deferTopP) {
     const d = drawTopP();
     if (d >= 0) return d;
     // 16 rejections: drawTopP placed the cut, and the draw proceeds as usual below
   }
+  let whole = false,
+    stored = false;
   if (dense) {
     ensureMax();
     if (err) return 0;
-    // Few survivors of a threshold: candidates (cheap exact work). Many: stay dense, the threshold a mask.
-    if (lo > LOWEST) {
+    // Few survivors of a threshold: candidates (cheap exact work; their weights from F_EXP where an exp
+    // pass stored them). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
+    // gather that stops at DENSE_FINISH_MIN): stay dense, the threshold a mask, or none if it removes only
+    // exp values that are 0 anyway (F_EXP, its sum and block sums then hold).
+    stored = eValid;
+    if (lo > LOWEST && (flags & FLAG_TOP || sampledAbove(lo) <= vocab >> 6)) {
       const c = gather(
         wPtr,
         vpad,
@@ -121,25 +128,23 @@ function finish(flags: i32): i32 {
         dense = false;
       }
     }
+    whole = dense && eValid && eZ >= 0 && lo <= eCut;
   }
   const topN = <i32>param(P_TOP_N);
   let tok = 0;
   if (dense) {
     const e = ptr(F_EXP);
     const blocks = ptr(F_BLOCKS);
-    const thr = lo; // LOWEST, or a threshold that keeps more than DENSE_FINISH_MIN tokens
-    const reuse = eValid && !(flags & FLAG_PROBS); // exp values stored by an earlier pass still hold
-    // probs() needs every exp value stored; a draw needs only block sums and one recomputed block.
+    const thr = lo; // LOWEST, a threshold that keeps more than DENSE_FINISH_MIN tokens, or one below eCut
+    const reuse = whole || (eValid && !(flags & FLAG_PROBS)); // exp values stored by an earlier pass still hold
+    // probs() needs exactly the kept tokens' exp values stored; a draw needs block sums (then one block).
     let z: f64;
-    if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
-    else if (flags & FLAG_PROBS) z = expPass(wPtr, e, vpad, mx, s, thr, false);
-    else z = expBlockSums(wPtr, vpad, blocks, mx, s, thr);
+    if (whole) z = eZ;
+    else if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
+    else z = expPass(wPtr, e, vpad, mx, s, thr, false, blocks);
     const lz = Math.log(z);
     if (flags & FLAG_SAMPLE) {
-      const target = nextDouble() * z;
-      if (reuse) tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, target);
-      else if (flags & FLAG_PROBS) tok = drawDense(e, vpad, target);
-      else tok = drawBlocks(wPtr, vpad, blocks, mx, s, thr, target, e);
+      tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, nextDouble() * z);
       if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + ((<usize>tok) << 2)) - <f64>mx) - lz);
     } else if (flags & FLAG_AT) {
       // kept: at or above the threshold (removed tokens are -inf, below any threshold)
@@ -159,7 +164,7 @@ function finish(flags: i32): i32 {
     if (flags & FLAG_PROBS) scale(e, vpad, <f32>(1.0 / z));
     return tok;
   }
-  const z = candExp();
+  const z = stored ? candFromExp() : candExp();
   const lz = Math.log(z);
   if (flags & FLAG_SAMPLE) {
     // Inverse CDF in token-id order, as the dense draw walks: the token a random number picks depends on

@@ -18,8 +18,7 @@ import {
   gatherRange,
   countGE,
   expPass,
-  expBlockSums,
-  drawBlocks,
+  drawMaskedBlocks,
   massBefore,
   beforeMass,
   beforeCount,
@@ -36,7 +35,7 @@ import {
 } from "./kernels";
 import { BY_VALUE, wselect, idAt, valAt } from "./select";
 import { nextDouble } from "./rng";
-import { dense, wPtr, lo, mx, eValid, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr } from "./state";
+import { dense, wPtr, lo, mx, eValid, eZ, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr, denseExp } from "./state";
 
 // Float32 logits carry ~1e-7 relative error, so a cumulative mass equal to p on paper may land just below
 // it: within this factor it counts as reached (top-p, typical). Both libraries' published tables agree.
@@ -66,9 +65,7 @@ export function denseTopP(): void {
     deferTopP = true;
     return;
   }
-  const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
-  eValid = true;
-  cutTopP(z);
+  cutTopP(denseExp(false));
 }
 
 /** At most this many tokens at or above a drawn token are gathered to sum the mass ahead of it. */
@@ -77,46 +74,34 @@ const AHEAD_LIMIT: i32 = 1024;
 /**
  * Draws from the untruncated distribution and accepts the token if the mass strictly ahead of it (higher
  * logits, or equal logits with lower ids) is below p * Z, or its rank is below minKeep: exactly the top-p
- * distribution (expected rounds: 1 / p). One exp-and-sum pass (block sums, nothing stored); per round a
- * draw that recomputes one block, then a gather of the tokens at or above the drawn one, whose exp values
- * are computed lane for lane as the pass computed them. Where more than AHEAD_LIMIT tokens lie ahead (a
- * token of a flat bulk), the round sums the mass ahead over stored exp values instead (one exp pass that
- * stores, once). After 16 rejections the cut is placed and the draw proceeds as usual. Returns the token,
- * or -1 for the latter.
+ * distribution (expected rounds: 1 / p). One exp pass (stored, with block sums); per round a draw that
+ * walks the block sums and one block, then a gather of the tokens at or above the drawn one, whose stored
+ * exp values are summed. Where more than AHEAD_LIMIT tokens lie ahead (a token of a flat bulk), the round
+ * sums the mass ahead with one pass over the stored values instead. After 16 rejections the cut is placed
+ * and the draw proceeds as usual. Returns the token, or -1 for the latter.
  */
 export function drawTopP(): i32 {
-  const e = ptr(F_EXP),
-    blocks = ptr(F_BLOCKS);
-  const floor = floorThr();
-  const z = expBlockSums(wPtr, vpad, blocks, mx, s, floor);
+  const e = ptr(F_EXP);
+  const z = denseExp(false);
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
-    // the drawn block is recomputed into F_SAMPLE: F_EXP may hold every exp value, for massBefore and the cut
-    const d = drawBlocks(wPtr, vpad, blocks, mx, s, floor, nextDouble() * z, ptr(F_SAMPLE));
+    const d = drawMaskedBlocks(e, wPtr, vpad, ptr(F_BLOCKS), floorThr(), nextDouble() * z);
     // d >= 0: z >= 1 (the max token weighs 1), so some block sum is positive
     const v = load<f32>(wPtr + ((<usize>d) << 2));
     let before: f64 = 0;
     let rank = 0;
     const c = gather(wPtr, vpad, v, ptr(F_CAND_IDX), ptr(F_CAND_VAL), AHEAD_LIMIT);
     if (c >= 0) {
-      // the values ahead, padded with -inf to whole 32-float blocks, summed by the exp pass itself (in place)
-      const buf = ptr(F_SAMPLE) + ((<usize>BLOCK) << 2);
       for (let i = 0; i < c; i++) {
-        const x = valAt(i);
-        if (x > <f64>v || (x == <f64>v && idAt(i) < <u32>d)) {
-          store<f32>(buf + ((<usize>rank) << 2), <f32>x);
+        const x = valAt(i),
+          id = idAt(i);
+        if (x > <f64>v || (x == <f64>v && id < <u32>d)) {
+          before += <f64>load<f32>(e + ((<usize>id) << 2));
           rank++;
         }
       }
-      const end = (rank + 31) & ~31;
-      for (let i = rank; i < end; i++) store<f32>(buf + ((<usize>i) << 2), -Infinity);
-      before = expPass(buf, buf, end, mx, s, floor, false);
     } else {
-      if (!eValid) {
-        expPass(wPtr, e, vpad, mx, s, floor, false);
-        eValid = true;
-      }
       massBefore(wPtr, e, vpad, v);
       before = beforeMass;
       rank = beforeCount;
@@ -130,10 +115,6 @@ export function drawTopP(): i32 {
       }
     }
     if (before < target || rank < mk) return d;
-  }
-  if (!eValid) {
-    expPass(wPtr, e, vpad, mx, s, floor, false);
-    eValid = true;
   }
   cutTopP(z);
   return -1;

@@ -1,8 +1,8 @@
 // Benchmark floors, in a module of their own (build/floor.wasm) so that the shipped engine does not carry
 // them: bench/run.mjs times every scenario against these passes over the same logits.
 export { configure, offsetOf } from "./layout";
-import { ptr, F_LOGITS, F_EXP, F_BLOCKS } from "./layout";
-import { expPass, expBlockSums, expSetup, exp2, exp2In, hsum, EXP_K, LOWEST } from "./kernels";
+import { ptr, F_LOGITS, F_EXP } from "./layout";
+import { expPass, expSetup, exp2, exp2In, hsum, EXP_K, LOWEST } from "./kernels";
 
 /** Benchmark floor: a 4-accumulator f32x4.pmax pass over the first n logits (n a multiple of 16). */
 export function baselineMax(n: i32): f32 {
@@ -60,9 +60,4 @@ export function baselineExpSum(n: i32, mx: f32): f64 {
 /** The engine's own exp pass (stores, threshold mask), for comparison with the floor above. */
 export function engineExpSum(n: i32, mx: f32): f64 {
   return expPass(ptr(F_LOGITS), ptr(F_EXP), n, mx, 1, LOWEST, false);
-}
-
-/** The engine's block-sum exp pass (what a plain temperature draw runs), for comparison. */
-export function engineBlockSums(n: i32, mx: f32): f64 {
-  return expBlockSums(ptr(F_LOGITS), n, ptr(F_BLOCKS), mx, 1, LOWEST);
 }

@@ -428,11 +428,12 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
 export const LOWEST: f32 = -f32.MAX_VALUE;
 
 /**
- * out[i] = p[i] >= thr ? exp((p[i] - mx) * s) : 0 for n floats; returns the sum (f32 lanes, f64 total).
+ * out[i] = p[i] >= thr ? exp((p[i] - mx) * s) : 0 for n floats; returns the sum (f32 lanes per BLOCK-float
+ * block, f64 total), and writes each block's sum to `blocks` unless it is 0 (so a draw reads one block).
  * With wantMoment, also stores sum of out[i] * (p[i] - mx) in `moment` (for entropies).
  */
 export let moment: f64 = 0;
-export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f64, thr: f32, wantMoment: bool): f64 {
+export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f64, thr: f32, wantMoment: bool, blocks: usize = 0): f64 {
   const l = expSetup(mx, s);
   const L = v128.load(EXP_K),
     m4 = v128.load(EXP_K, 16),
@@ -444,129 +445,59 @@ export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f64, thr: f32,
     c4 = v128.load(EXP_K, 112),
     c5 = v128.load(EXP_K, 128);
   const t4 = f32x4.splat(thr);
-  let a0 = f32x4.splat(0),
-    a1 = a0,
-    b0 = a0,
-    b1 = a0;
+  const masked = thr > LOWEST,
+    plain = !wantMoment && !masked;
+  let b0 = f32x4.splat(0),
+    b1 = b0;
   const end = p + ((<usize>n) << 2);
   const d = out - p;
-  if (!wantMoment && thr <= LOWEST) {
-    // no threshold, no moment: no compare
-    for (let q = p; q < end; q += 32) {
-      const e0 = exp2(exp2In(v128.load(q), m4, L, C), magic, c1, c2, c3, c4, c5);
-      const e1 = exp2(exp2In(v128.load(q, 16), m4, L, C), magic, c1, c2, c3, c4, c5);
-      v128.store(q + d, e0);
-      v128.store(q + d, e1, 16);
-      a0 = f32x4.add(a0, e0);
-      a1 = f32x4.add(a1, e1);
-    }
-  } else {
-    // the moment in base-2 units: sum e * m, m clamped (finite: a -inf lane adds 0 * -127); with a threshold
-    // the lanes below it are masked (no compare without one)
-    const masked = thr > LOWEST;
-    for (let q = p; q < end; q += 32) {
-      const v0 = v128.load(q),
-        v1 = v128.load(q, 16);
-      const m0 = exp2In(v0, m4, L, C),
-        m1 = exp2In(v1, m4, L, C);
-      let e0 = exp2(m0, magic, c1, c2, c3, c4, c5),
-        e1 = exp2(m1, magic, c1, c2, c3, c4, c5);
-      if (masked) {
-        e0 = v128.and(e0, f32x4.ge(v0, t4));
-        e1 = v128.and(e1, f32x4.ge(v1, t4));
-      }
-      v128.store(q + d, e0);
-      v128.store(q + d, e1, 16);
-      a0 = f32x4.add(a0, e0);
-      a1 = f32x4.add(a1, e1);
-      b0 = f32x4.add(b0, f32x4.mul(e0, m0));
-      b1 = f32x4.add(b1, f32x4.mul(e1, m1));
-    }
-  }
-  moment = <f64>hsum(f32x4.add(b0, b1)) / <f64>l;
-  return <f64>hsum(f32x4.add(a0, a1));
-}
-
-/**
- * The sum of exp((p[i] - mx) * s) over p[i] >= thr, without storing the values: one f32 sum per
- * BLOCK-float block goes to `blocks` (so a draw needs to recompute only one block), the total is returned.
- */
-export function expBlockSums(p: usize, n: i32, blocks: usize, mx: f32, s: f64, thr: f32): f64 {
-  expSetup(mx, s);
-  const L = v128.load(EXP_K),
-    m4 = v128.load(EXP_K, 16),
-    C = v128.load(EXP_K, 32);
-  const magic = v128.load(EXP_K, 48),
-    c1 = v128.load(EXP_K, 64),
-    c2 = v128.load(EXP_K, 80);
-  const c3 = v128.load(EXP_K, 96),
-    c4 = v128.load(EXP_K, 112),
-    c5 = v128.load(EXP_K, 128);
-  const t4 = f32x4.splat(thr);
-  const masked = thr > LOWEST;
-  const end = p + ((<usize>n) << 2);
   let total: f64 = 0;
   let bp = blocks;
   for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
     let a0 = f32x4.splat(0),
-      a1 = a0,
-      a2 = a0,
-      a3 = a0;
+      a1 = a0;
     const bend = min(b + ((<usize>BLOCK) << 2), end);
-    // without a threshold (the hot case): four vectors per iteration into four accumulators, no compare
-    if (masked) {
+    if (plain) {
+      // no threshold, no moment: no compare
+      for (let q = b; q < bend; q += 32) {
+        const e0 = exp2(exp2In(v128.load(q), m4, L, C), magic, c1, c2, c3, c4, c5);
+        const e1 = exp2(exp2In(v128.load(q, 16), m4, L, C), magic, c1, c2, c3, c4, c5);
+        v128.store(q + d, e0);
+        v128.store(q + d, e1, 16);
+        a0 = f32x4.add(a0, e0);
+        a1 = f32x4.add(a1, e1);
+      }
+    } else {
+      // the moment in base-2 units: sum e * m, m clamped (finite: a -inf lane adds 0 * -127); with a
+      // threshold the lanes below it are masked (no compare without one)
       for (let q = b; q < bend; q += 32) {
         const v0 = v128.load(q),
           v1 = v128.load(q, 16);
-        a0 = f32x4.add(a0, v128.and(exp2(exp2In(v0, m4, L, C), magic, c1, c2, c3, c4, c5), f32x4.ge(v0, t4)));
-        a1 = f32x4.add(a1, v128.and(exp2(exp2In(v1, m4, L, C), magic, c1, c2, c3, c4, c5), f32x4.ge(v1, t4)));
-      }
-    } else {
-      for (let q = b; q < bend; q += 64) {
-        a0 = f32x4.add(a0, exp2(exp2In(v128.load(q), m4, L, C), magic, c1, c2, c3, c4, c5));
-        a1 = f32x4.add(a1, exp2(exp2In(v128.load(q, 16), m4, L, C), magic, c1, c2, c3, c4, c5));
-        a2 = f32x4.add(a2, exp2(exp2In(v128.load(q, 32), m4, L, C), magic, c1, c2, c3, c4, c5));
-        a3 = f32x4.add(a3, exp2(exp2In(v128.load(q, 48), m4, L, C), magic, c1, c2, c3, c4, c5));
+        const m0 = exp2In(v0, m4, L, C),
+          m1 = exp2In(v1, m4, L, C);
+        let e0 = exp2(m0, magic, c1, c2, c3, c4, c5),
+          e1 = exp2(m1, magic, c1, c2, c3, c4, c5);
+        if (masked) {
+          e0 = v128.and(e0, f32x4.ge(v0, t4));
+          e1 = v128.and(e1, f32x4.ge(v1, t4));
+        }
+        v128.store(q + d, e0);
+        v128.store(q + d, e1, 16);
+        a0 = f32x4.add(a0, e0);
+        a1 = f32x4.add(a1, e1);
+        b0 = f32x4.add(b0, f32x4.mul(e0, m0));
+        b1 = f32x4.add(b1, f32x4.mul(e1, m1));
       }
     }
-    const bs = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-    store<f32>(bp, bs);
-    bp += 4;
+    const bs = hsum(f32x4.add(a0, a1));
+    if (blocks) {
+      store<f32>(bp, bs);
+      bp += 4;
+    }
     total += <f64>bs;
   }
+  moment = <f64>hsum(f32x4.add(b0, b1)) / <f64>l;
   return total;
-}
-
-/**
- * Inverse-CDF draw over the blocks expBlockSums left: walks the block sums, recomputes the exp values of
- * the one block that holds the target into `tmp` with the same kernel, and walks that block.
- */
-export function drawBlocks(p: usize, n: i32, blocks: usize, mx: f32, s: f64, thr: f32, target: f64, tmp: usize): i32 {
-  const nb = (n + BLOCK - 1) / BLOCK;
-  let acc: f64 = 0;
-  let b = 0;
-  let last = -1;
-  for (; b < nb; b++) {
-    const bs = <f64>load<f32>(blocks + ((<usize>b) << 2));
-    if (bs > 0) last = b;
-    if (acc + bs > target) break;
-    acc += bs;
-  }
-  if (b == nb) {
-    b = last;
-    acc = target;
-  } // rounding left the target unreached: the last positive block
-  if (b < 0) return -1;
-  const start = b * BLOCK,
-    len = min(BLOCK, n - start);
-  expPass(p + ((<usize>start) << 2), tmp, len, mx, s, thr, false);
-  for (let j = 0; j < len; j++) {
-    const e = <f64>load<f32>(tmp + ((<usize>j) << 2));
-    acc += e;
-    if (acc > target && e > 0) return start + j;
-  }
-  for (let j = len - 1; j >= 0; j--) if (load<f32>(tmp + ((<usize>j) << 2)) > 0) return start + j;
-  return -1;
 }
 
 /** Multiplies n floats by k in place. */

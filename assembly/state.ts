@@ -21,6 +21,7 @@ import {
   F_RESTORE,
   F_SAMPLE,
   F_BLOCKS,
+  F_EXP,
   SAMPLE_SLOTS,
   P_MIN_KEEP,
   P_LLAMA,
@@ -29,7 +30,7 @@ import {
   ERR_INVALID_LOGIT,
   ERR_ALL_REMOVED,
 } from "./layout";
-import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect, LOWEST } from "./kernels";
+import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect, expPass, LOWEST } from "./kernels";
 import { BY_VALUE, wselect, compactByFlag, idAt, valAt, wAt, nthLargest } from "./select";
 
 export { LOWEST };
@@ -40,6 +41,12 @@ export let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = non
 export let mx: f32 = 0; // dense: max logit, valid when mValid
 export let mValid = false;
 export let eValid = false; // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
+// dense, with eValid: the sum of F_EXP and its block sums in F_BLOCKS (eZ < 0: F_BLOCKS was overwritten
+// since), and a logit below which every F_EXP value is 0 (removed then, or too small for an f32 exp)
+export let eZ: f64 = -1;
+/** Above this many survivors a thresholded dense distribution is drawn with SIMD passes, not as candidates. */
+export const DENSE_FINISH_MIN: i32 = 2048;
+export let eCut: f32 = LOWEST;
 export let s: f64 = 1; // inverse temperature, applied lazily
 export let n = 0; // candidate count
 export let nRestore = 0;
@@ -63,6 +70,7 @@ export function begin(w: usize, flags: i32): void {
   lo = LOWEST;
   mValid = false;
   eValid = false;
+  eZ = -1;
   s = 1;
   n = 0;
   nRestore = 0;
@@ -153,6 +161,19 @@ export function restoreAll(): void {
   nRestore = 0;
 }
 
+/**
+ * The exp pass over the dense buffer into F_EXP at the current threshold, with its block sums (and the
+ * entropy's moment when asked); F_EXP stands until the logits, the max or s change. Returns the sum.
+ */
+export function denseExp(wantMoment: bool): f64 {
+  const floor = floorThr();
+  eZ = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floor, wantMoment, ptr(F_BLOCKS));
+  eValid = true;
+  // below 127.5 in base 2 under the max every exp value is exactly 0 (the kernel's clamp at -127)
+  eCut = max(floor, <f32>(<f64>mx - 127.5 / (s * Math.LOG2E)));
+  return eZ;
+}
+
 // ---- moving from dense to candidates ----
 
 @inline export function floorThr(): f32 {
@@ -189,6 +210,30 @@ export function estimateThreshold(k: i32, attempt: i32): f32 {
     }
   }
   return r >= cnt ? floor : <f32>nthLargest<f64>(sp, cnt, r);
+}
+
+/**
+ * How many kept tokens lie at or above thr, estimated from the sample estimateThreshold reads (0 for
+ * vocabularies of 4,096 or fewer, where gathering them costs little anyway).
+ */
+export function sampledAbove(thr: f32): i32 {
+  if (vocab <= 4096) return 0;
+  const runs = SAMPLE_SLOTS >> 4;
+  const step = (vocab / runs) & ~15;
+  const t = f32x4.splat(thr);
+  let c = i32x4.splat(0);
+  for (let j = 0; j < runs; j++) {
+    const a = wPtr + ((<usize>(j * step)) << 2);
+    c = i32x4.sub(
+      c,
+      i32x4.add(
+        i32x4.add(f32x4.ge(v128.load(a), t), f32x4.ge(v128.load(a, 16), t)),
+        i32x4.add(f32x4.ge(v128.load(a, 32), t), f32x4.ge(v128.load(a, 48), t)),
+      ),
+    );
+  }
+  const k = i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+  return <i32>((<i64>k * <i64>vocab) / <i64>SAMPLE_SLOTS);
 }
 
 /**
@@ -256,6 +301,23 @@ export function candExp(): f64 {
   let z: f64 = 0;
   for (let i = 0; i < n; i++) {
     const w = Math.exp(s * (valAt(i) - m));
+    setW(i, w);
+    z += w;
+  }
+  return z;
+}
+
+/**
+ * candExp's weights for candidates just gathered from the dense buffer while F_EXP holds its exp values:
+ * those values (f32, as the dense path draws), exp in f64 only where the f32 value underflowed to 0.
+ */
+export function candFromExp(): f64 {
+  const e = ptr(F_EXP);
+  cMax = <f64>mx;
+  let z: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    let w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
+    if (w == 0) w = Math.exp(s * (valAt(i) - cMax));
     setW(i, w);
     z += w;
   }

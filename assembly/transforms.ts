@@ -117,6 +117,8 @@ import {
   floorThr,
   gatherAtLeast,
   toCandidates,
+  denseExp,
+  DENSE_FINISH_MIN,
   candExp,
   candEntropy,
   cMax,
@@ -447,6 +449,10 @@ function temperature(): void {
   if (dense) {
     ensureMax();
     if (err) return;
+    // after a truncation that kept few tokens (min-p, as llama.cpp's chain has it): they become candidates
+    if (kept <= DENSE_FINISH_MIN) toCandidates();
+  }
+  if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), true);
     h = Math.log(z) - (s * moment) / z;
   } else {
@@ -561,8 +567,7 @@ function topA(): void {
   if (dense) {
     ensureMax();
     if (err) return;
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
-    eValid = true;
+    const z = denseExp(false);
     denseThreshold(<f32>(<f64>mx + (Math.log(a) - Math.log(z)) / s), false, minKeep());
     return;
   }
@@ -589,8 +594,7 @@ function typicalP(): void {
     if (err) return;
     const e = ptr(F_EXP),
       floor = floorThr();
-    z = expPass(wPtr, e, vpad, mx, s, floor, true);
-    eValid = true;
+    z = denseExp(true);
     h = Math.log(z) - (s * moment) / z;
     top = <f64>mx;
     const xs = <f64>mx + moment / z; // where -ln p = H: the mean logit, since H = ln Z - s (E[x] - mx)
@@ -666,8 +670,7 @@ function epsilonEta(eta: bool): void {
   if (dense) {
     ensureMax();
     if (err) return;
-    const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), eta);
-    eValid = true;
+    const z = denseExp(eta);
     let cut = eps;
     if (eta) {
       const h = Math.log(z) - (s * moment) / z;
@@ -744,8 +747,7 @@ function mirostat(): void {
   }
   if (param(P_MIROSTAT) == 2) {
     if (dense) {
-      const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
-      eValid = true;
+      const z = denseExp(false);
       const thr = <f32>(<f64>mx + (Math.log(z) - mu * Math.LN2) / s);
       if (thr > mx) {
         denseTopK(1, true);
