@@ -65,6 +65,8 @@ import {
   setKey,
   ensureMax,
   sampledAbove,
+  blockSums,
+  gatherKept,
   restoreAll,
   gatherAtLeast,
   candExp,
@@ -115,14 +117,7 @@ function finish(flags: i32): i32 {
     // exp values that are 0 anyway (F_EXP, its sum and block sums then hold).
     stored = eValid;
     if (lo > LOWEST && (flags & FLAG_TOP || sampledAbove(lo) <= vocab >> 6)) {
-      const c = gather(
-        wPtr,
-        vpad,
-        lo,
-        ptr(F_CAND_IDX),
-        ptr(F_CAND_VAL),
-        flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN,
-      );
+      const c = gatherKept(lo, flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
       if (c >= 0) {
         n = c;
         dense = false;
@@ -134,7 +129,7 @@ function finish(flags: i32): i32 {
   let tok = 0;
   if (dense) {
     const e = ptr(F_EXP);
-    const blocks = ptr(F_BLOCKS);
+    const blocks = blockSums();
     const thr = lo; // LOWEST, a threshold that keeps more than DENSE_FINISH_MIN tokens, or one below eCut
     const reuse = whole || (eValid && !(flags & FLAG_PROBS)); // exp values stored by an earlier pass still hold
     // probs() needs exactly the kept tokens' exp values stored; a draw needs block sums (then one block).

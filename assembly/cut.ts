@@ -35,7 +35,7 @@ import {
 } from "./kernels";
 import { BY_VALUE, wselect, idAt, valAt } from "./select";
 import { nextDouble } from "./rng";
-import { dense, wPtr, lo, mx, eValid, eZ, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr, denseExp } from "./state";
+import { dense, wPtr, lo, mx, eValid, eZ, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr, denseExp, blockSums, gatherKept } from "./state";
 
 // Float32 logits carry ~1e-7 relative error, so a cumulative mass equal to p on paper may land just below
 // it: within this factor it counts as reached (top-p, typical). Both libraries' published tables agree.
@@ -86,12 +86,12 @@ export function drawTopP(): i32 {
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
-    const d = drawMaskedBlocks(e, wPtr, vpad, ptr(F_BLOCKS), floorThr(), nextDouble() * z);
+    const d = drawMaskedBlocks(e, wPtr, vpad, blockSums(), floorThr(), nextDouble() * z);
     // d >= 0: z >= 1 (the max token weighs 1), so some block sum is positive
     const v = load<f32>(wPtr + ((<usize>d) << 2));
     let before: f64 = 0;
     let rank = 0;
-    const c = gather(wPtr, vpad, v, ptr(F_CAND_IDX), ptr(F_CAND_VAL), AHEAD_LIMIT);
+    const c = gatherKept(v, AHEAD_LIMIT);
     if (c >= 0) {
       for (let i = 0; i < c; i++) {
         const x = valAt(i),
@@ -127,7 +127,7 @@ function cutTopP(z: f64): void {
   const target = param(P_TOP_P) * z * MASS_SLACK;
   const t = <f32>(<f64>mx - 8 / s);
   const top = t > floor ? t : floor;
-  let c = gather(wPtr, vpad, top, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  let c = gatherKept(top);
   let mass: f64 = 0;
   for (let i = 0; i < c; i++) {
     const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
@@ -142,7 +142,7 @@ function cutTopP(z: f64): void {
   }
   if (bracketCut(target, top, mass, c, false)) return;
   // Every token as a candidate: exact, and slow only for inputs the bracketing could not narrow.
-  c = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  c = gatherKept(floor);
   for (let i = 0; i < c; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
   n = c;
   dense = false;

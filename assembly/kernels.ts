@@ -252,21 +252,34 @@ export function findFirst(p: usize, n: i32, x: f32): i32 {
 
 /**
  * Appends to (outIdx, outVal) every i with p[i] >= thr, in index order; returns how many, or -1 as soon
- * as more than `limit` qualify (the caller then stays dense).
+ * as more than `limit` qualify (the caller then stays dense). With `bmax` (the block maxima of a max pass
+ * over p, or upper bounds of them), blocks whose maximum is below thr are skipped.
  */
-export function gather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize, limit: i32 = i32.MAX_VALUE): i32 {
+export function gather(
+  p: usize,
+  n: i32,
+  thr: f32,
+  outIdx: usize,
+  outVal: usize,
+  limit: i32 = i32.MAX_VALUE,
+  bmax: usize = 0,
+): i32 {
   const t = f32x4.splat(thr);
   const end = p + ((<usize>n) << 2);
   let k = 0;
-  for (let q = p; q < end; q += 64) {
-    const v0 = v128.load(q),
-      v1 = v128.load(q, 16),
-      v2 = v128.load(q, 32),
-      v3 = v128.load(q, 48);
-    // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
-    if (v128.any_true(f32x4.ge(f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)), t))) {
-      k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
-      if (k > limit) return -1;
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
+    if (bmax && load<f32>(bmax + (((b - p) / ((<usize>BLOCK) << 2)) << 2)) < thr) continue;
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
+    for (let q = b; q < bend; q += 64) {
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16),
+        v2 = v128.load(q, 32),
+        v3 = v128.load(q, 48);
+      // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
+      if (v128.any_true(f32x4.ge(f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)), t))) {
+        k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
+        if (k > limit) return -1;
+      }
     }
   }
   return k;

@@ -24,7 +24,7 @@ export const F_BANS: i32 = 16; // u32[3 * vpad]: n-gram bans, bad-word bans, sup
 export const F_BIAS_LIST: i32 = 17; // (u32 token, f32 bias)[vpad]
 export const F_RESTORE: i32 = 18; // (u32 index, f32 value)[vpad]: logits patched in place this run
 export const F_SAMPLE: i32 = 19; // f64[SAMPLE_SLOTS + 16]: strided sample for threshold estimates (or f32: its best 16)
-export const F_BLOCKS: i32 = 20; // f32[vpad / BLOCK + 1]: per-block maxima or sums of the last dense pass
+export const F_BLOCKS: i32 = 20; // f32[2 * (vpad / BLOCK + 1)]: per-block maxima of the last max pass, then sums of the last exp pass
 export const F_DRY: i32 = 21; // (u32 token, u32 exponent)[vpad]: DRY penalties of this call
 export const F_CTX: i32 = 22; // u32[vpad]: the penalty window's token ids, for run() to count into F_PAIRS
 export const F_HELD: i32 = 23; // f32[vpad]: speculative decoding's held distribution (the target's, see residual())
@@ -175,7 +175,7 @@ function sizeOf(f: i32, n: usize): usize {
     case F_SAMPLE:
       return (<usize>SAMPLE_SLOTS + 16) * 8;
     case F_BLOCKS:
-      return (n / <usize>BLOCK + 1) * 4;
+      return (n / <usize>BLOCK + 1) * 8;
     case F_LOGITS:
       return n * 4 * <usize>rows;
     default:

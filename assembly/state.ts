@@ -21,6 +21,7 @@ import {
   F_RESTORE,
   F_SAMPLE,
   F_BLOCKS,
+  BLOCK,
   F_EXP,
   SAMPLE_SLOTS,
   P_MIN_KEEP,
@@ -41,7 +42,7 @@ export let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = non
 export let mx: f32 = 0; // dense: max logit, valid when mValid
 export let mValid = false;
 export let eValid = false; // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
-// dense, with eValid: the sum of F_EXP and its block sums in F_BLOCKS (eZ < 0: F_BLOCKS was overwritten
+// dense, with eValid: the sum of F_EXP and its block sums at blockSums() (eZ < 0: they were overwritten
 // since), and a logit below which every F_EXP value is 0 (removed then, or too small for an f32 exp)
 export let eZ: f64 = -1;
 /** Above this many survivors a thresholded dense distribution is drawn with SIMD passes, not as candidates. */
@@ -161,13 +162,26 @@ export function restoreAll(): void {
   nRestore = 0;
 }
 
+/** Where exp passes write their block sums: after the block maxima in F_BLOCKS. */
+export function blockSums(): usize {
+  return ptr(F_BLOCKS) + ((<usize>(vpad / BLOCK + 1)) << 2);
+}
+
+/**
+ * Every index with a kept logit >= thr into the candidate arrays (gather), skipping the blocks whose maximum
+ * (from the max pass, while mValid) is below thr; -1 past `limit`.
+ */
+export function gatherKept(thr: f32, limit: i32 = i32.MAX_VALUE): i32 {
+  return gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL), limit, mValid ? ptr(F_BLOCKS) : 0);
+}
+
 /**
  * The exp pass over the dense buffer into F_EXP at the current threshold, with its block sums (and the
  * entropy's moment when asked); F_EXP stands until the logits, the max or s change. Returns the sum.
  */
 export function denseExp(wantMoment: bool): f64 {
   const floor = floorThr();
-  eZ = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floor, wantMoment, ptr(F_BLOCKS));
+  eZ = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floor, wantMoment, blockSums());
   eValid = true;
   // below 127.5 in base 2 under the max every exp value is exactly 0 (the kernel's clamp at -127)
   eCut = max(floor, <f32>(<f64>mx - 127.5 / (s * Math.LOG2E)));
@@ -276,7 +290,7 @@ export function gatherAtLeast(k: i32, firstAttempt: i32 = 0): i32 {
   const floor = floorThr();
   for (let attempt = firstAttempt; ; attempt++) {
     const thr = estimateThreshold(k, attempt);
-    const c = gather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    const c = gatherKept(thr);
     if (c >= k || thr <= floor) return c;
   }
   // biome-ignore lint/correctness/noUnreachable: AssemblyScript wants a return after the loop
@@ -285,7 +299,7 @@ export function gatherAtLeast(k: i32, firstAttempt: i32 = 0): i32 {
 
 /** Every kept token becomes a candidate. */
 export function toCandidates(): void {
-  n = gather(wPtr, vpad, floorThr(), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  n = gatherKept(floorThr());
   dense = false;
 }
 

@@ -117,6 +117,7 @@ import {
   floorThr,
   gatherAtLeast,
   toCandidates,
+  gatherKept,
   denseExp,
   DENSE_FINISH_MIN,
   candExp,
@@ -601,7 +602,7 @@ function typicalP(): void {
     const r = max(3 / s, <f64>mx - xs);
     const target = p * z * MASS_SLACK;
     const t = max(<f32>(xs - r), floor);
-    n = gather(wPtr, vpad, t, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    n = gatherKept(t);
     let mass: f64 = 0;
     for (let i = 0; i < n; i++) {
       const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
@@ -628,7 +629,7 @@ function typicalP(): void {
       flagged = true;
     } else {
       // minTokensToKeep reaches past what was gathered: every token
-      n = gather(wPtr, vpad, floor, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+      n = gatherKept(floor);
       for (let i = 0; i < n; i++) setW(i, <f64>load<f32>(e + ((<usize>idAt(i)) << 2)));
     }
     dense = false;
@@ -706,7 +707,7 @@ function xtc(): void {
   if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
     const t = <f32>(<f64>mx + (Math.log(thr) + Math.log(z)) / s);
-    const c = gather(wPtr, vpad, max(t, floorThr()), ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+    const c = gatherKept(max(t, floorThr()));
     if (c < 2 || kept - (c - 1) < minKeep()) return;
     let last = 0; // the least likely of them: lowest logit, then highest id
     for (let i = 1; i < c; i++)
