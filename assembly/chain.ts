@@ -11,7 +11,6 @@ import {
   F_LOGITS,
   F_EXP,
   F_CAND_IDX,
-  F_CAND_VAL,
   F_STAMP,
   F_BLOCKS,
   F_PROGRAM,
@@ -34,16 +33,7 @@ import {
   P_AT,
   F_HELD,
 } from "./layout";
-import {
-  firstIndexOf,
-  gather,
-  expPass,
-  maskedBlockSums,
-  drawMaskedBlocks,
-  drawDense,
-  scale,
-  residualPass,
-} from "./kernels";
+import { firstIndexOf, expPass, maskedBlockSums, drawMaskedBlocks, drawDense, scale, residualPass } from "./kernels";
 import { BY_VALUE, BY_ID, wselect, sortRange, argBest, swap, idAt, valAt, wAt } from "./select";
 import { nextDouble } from "./rng";
 import {
@@ -106,16 +96,16 @@ function finish(flags: i32): i32 {
     if (d >= 0) return d;
     // 16 rejections: drawTopP placed the cut, and the draw proceeds as usual below
   }
-  let whole = false,
-    stored = false;
+  // candidates gathered after an exp pass, their values unchanged since (processors clear eValid)
+  const stored = eValid;
+  let whole = false;
   if (dense) {
     ensureMax();
     if (err) return 0;
     // Few survivors of a threshold: candidates (cheap exact work; their weights from F_EXP where an exp
-    // pass stored them). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
+    // pass stored them, here or before). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
     // gather that stops at DENSE_FINISH_MIN): stay dense, the threshold a mask, or none if it removes only
     // exp values that are 0 anyway (F_EXP, its sum and block sums then hold).
-    stored = eValid;
     if (lo > LOWEST && (flags & FLAG_TOP || sampledAbove(lo) <= vocab >> 6)) {
       const c = gatherKept(lo, flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
       if (c >= 0) {

@@ -1,23 +1,9 @@
 // The top-p cut over the dense distribution and over candidates, and the draw that makes a final top-p
 // cut unnecessary (rejection sampling). Typical sampling shares the mass cut (cutByMass).
+import { vpad, ptr, param, F_EXP, F_CAND_IDX, F_CAND_VAL, P_TOP_P, FLAG_SAMPLE } from "./layout";
 import {
-  vpad,
-  ptr,
-  param,
-  F_EXP,
-  F_CAND_IDX,
-  F_CAND_VAL,
-  F_BLOCKS,
-  F_SAMPLE,
-  BLOCK,
-  P_TOP_P,
-  FLAG_SAMPLE,
-} from "./layout";
-import {
-  gather,
   gatherRange,
   countGE,
-  expPass,
   drawMaskedBlocks,
   massBefore,
   beforeMass,
@@ -35,14 +21,40 @@ import {
 } from "./kernels";
 import { BY_VALUE, wselect, idAt, valAt } from "./select";
 import { nextDouble } from "./rng";
-import { dense, wPtr, lo, mx, eValid, eZ, s, n, runFlags, lastOp, setW, minKeep, patch, floorThr, denseExp, blockSums, gatherKept } from "./state";
+import {
+  dense,
+  wPtr,
+  lo,
+  mx,
+  eValid,
+  eZ,
+  eCut,
+  s,
+  n,
+  runFlags,
+  lastOp,
+  setW,
+  minKeep,
+  patch,
+  floorThr,
+  denseExp,
+  blockSums,
+  gatherKept,
+} from "./state";
 
 // Float32 logits carry ~1e-7 relative error, so a cumulative mass equal to p on paper may land just below
 // it: within this factor it counts as reached (top-p, typical). Both libraries' published tables agree.
 export const MASS_SLACK: f64 = 1 - 1e-6;
 
-/** Top-p was left to the draw (see denseTopP). */
+/** Top-p was left to the draw (see denseTopP), or typical sampling's top-p-like cut (deferTies). */
 export let deferTopP = false;
+/** The deferred cut's mass fraction; with deferTies (typical sampling) tokens tied with the cut stay. */
+export let deferP: f64 = 0;
+export let deferTies = false;
+/** Typical's deferred cut lies below deferThr, above which the tokens weigh deferMass and number deferCount. */
+export let deferThr: f32 = 0;
+export let deferMass: f64 = 0;
+export let deferCount = 0;
 
 /** Keeps the first candidates in value order whose weight (in F_CAND_W) reaches target, at least minKeep. */
 export function cutByMass(target: f64): void {
@@ -63,6 +75,8 @@ export function cutByMass(target: f64): void {
 export function denseTopP(): void {
   if (lastOp && runFlags == FLAG_SAMPLE) {
     deferTopP = true;
+    deferP = param(P_TOP_P);
+    deferTies = false;
     return;
   }
   cutTopP(denseExp(false));
@@ -82,8 +96,8 @@ const AHEAD_LIMIT: i32 = 1024;
  */
 export function drawTopP(): i32 {
   const e = ptr(F_EXP);
-  const z = denseExp(false);
-  const target = param(P_TOP_P) * z * MASS_SLACK;
+  const z = eValid && eZ >= 0 && lo <= eCut ? eZ : denseExp(false); // typical's pass serves as it is
+  const target = deferP * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {
     const d = drawMaskedBlocks(e, wPtr, vpad, blockSums(), floorThr(), nextDouble() * z);
@@ -96,7 +110,7 @@ export function drawTopP(): i32 {
       for (let i = 0; i < c; i++) {
         const x = valAt(i),
           id = idAt(i);
-        if (x > <f64>v || (x == <f64>v && id < <u32>d)) {
+        if (x > <f64>v || (!deferTies && x == <f64>v && id < <u32>d)) {
           before += <f64>load<f32>(e + ((<usize>id) << 2));
           rank++;
         }
@@ -105,7 +119,7 @@ export function drawTopP(): i32 {
       massBefore(wPtr, e, vpad, v);
       before = beforeMass;
       rank = beforeCount;
-      if (tieCount > 1) {
+      if (!deferTies && tieCount > 1) {
         for (let i = 0; i < d; i++) {
           if (load<f32>(wPtr + ((<usize>i) << 2)) == v) {
             before += <f64>load<f32>(e + ((<usize>i) << 2));
@@ -116,7 +130,9 @@ export function drawTopP(): i32 {
     }
     if (before < target || rank < mk) return d;
   }
-  cutTopP(z);
+  // typical defers only with minTokensToKeep <= 1, which bracketCut always meets
+  if (deferTies) bracketCut(target, deferThr, deferMass, deferCount, true);
+  else cutTopP(z);
   return -1;
 }
 

@@ -446,7 +446,16 @@ export const LOWEST: f32 = -f32.MAX_VALUE;
  * With wantMoment, also stores sum of out[i] * (p[i] - mx) in `moment` (for entropies).
  */
 export let moment: f64 = 0;
-export function expPass(p: usize, out: usize, n: i32, mx: f32, s: f64, thr: f32, wantMoment: bool, blocks: usize = 0): f64 {
+export function expPass(
+  p: usize,
+  out: usize,
+  n: i32,
+  mx: f32,
+  s: f64,
+  thr: f32,
+  wantMoment: bool,
+  blocks: usize = 0,
+): f64 {
   const l = expSetup(mx, s);
   const L = v128.load(EXP_K),
     m4 = v128.load(EXP_K, 16),

@@ -10,8 +10,6 @@ import {
   F_LOGITS,
   F_WORK,
   F_EXP,
-  F_CAND_IDX,
-  F_CAND_VAL,
   F_COUNTS,
   F_STAMP,
   F_BANMARK,
@@ -75,7 +73,6 @@ import {
 } from "./layout";
 import {
   findInvalid,
-  gather,
   expPass,
   moment,
   maskCopy,
@@ -84,6 +81,9 @@ import {
   momentCount,
   momentSum,
   momentSq,
+  massAbove,
+  aboveMass0,
+  aboveCount0,
 } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, idAt, valAt, wAt, keyAt } from "./select";
 import { nextXtcDouble } from "./rng";
@@ -100,6 +100,7 @@ import {
   n,
   nRestore,
   runFlags,
+  lastOp,
   epoch,
   err,
   llamaSize,
@@ -118,6 +119,7 @@ import {
   gatherAtLeast,
   toCandidates,
   gatherKept,
+  sampledAbove,
   denseExp,
   DENSE_FINISH_MIN,
   candExp,
@@ -129,7 +131,18 @@ import {
   denseThreshold,
   keptCount,
 } from "./state";
-import { MASS_SLACK, bracketCut, cutByMass, denseTopP } from "./cut";
+import {
+  MASS_SLACK,
+  bracketCut,
+  cutByMass,
+  denseTopP,
+  deferTopP,
+  deferP,
+  deferTies,
+  deferThr,
+  deferMass,
+  deferCount,
+} from "./cut";
 
 let banEpoch: u32 = 0;
 
@@ -190,10 +203,11 @@ export function apply(op: i32): void {
       topA();
       break;
   }
-  if (op < OP_FIRST_WARPER && dense) {
-    mValid = false;
+  if (op < OP_FIRST_WARPER) {
+    // a processor moved logits: the stored exp values no longer hold (nor, dense, the max)
     eValid = false;
-  } // a dense processor moved logits
+    if (dense) mValid = false;
+  }
 }
 
 /**
@@ -602,15 +616,36 @@ function typicalP(): void {
     const r = max(3 / s, <f64>mx - xs);
     const target = p * z * MASS_SLACK;
     const t = max(<f32>(xs - r), floor);
-    n = gatherKept(t);
+    // Lighter (the tokens within r weigh less than p Z): the kept interval is wider than r >= mx - x*, so it
+    // reaches the max, and it is top-p's cut of the same mass with its ties kept (cut.ts). As the last
+    // transform of a draw the draw places it by rejection, as it does top-p's; else bracketing places it.
+    // With thousands of tokens within r (by the sample) their mass comes from massAbove, not a gather.
+    const deferrable = lastOp && runFlags == FLAG_SAMPLE && minKeep() <= 1;
     let mass: f64 = 0;
-    for (let i = 0; i < n; i++) {
-      const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
-      setW(i, w);
-      mass += w;
+    n = -1;
+    if (deferrable && sampledAbove(t) > DENSE_FINISH_MIN) {
+      massAbove(wPtr, e, vpad, t, t, t, t);
+      mass = aboveMass0;
+      if (mass < target) n = aboveCount0;
     }
-    // Lighter: the kept interval is wider than r >= mx - x*, so it reaches the max, and it is top-p's cut of
-    // the same mass with its ties kept (cut.ts), placed deep in the distribution by bracketing.
+    if (n < 0) {
+      n = gatherKept(t);
+      mass = 0;
+      for (let i = 0; i < n; i++) {
+        const w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
+        setW(i, w);
+        mass += w;
+      }
+    }
+    if (mass < target && deferrable) {
+      deferTopP = true;
+      deferP = p;
+      deferTies = true;
+      deferThr = t;
+      deferMass = mass;
+      deferCount = n;
+      return;
+    }
     if (mass < target && bracketCut(target, t, mass, n, true)) return;
     if (mass >= target && typicalCut(z, h, top, p) >= minKeep()) {
       // The kept interval lies among the gathered tokens (radius <= r): the cut among them is exact, and an

@@ -58,6 +58,31 @@ describe("sample() follows probs() (chi-square, 200k draws each)", () => {
     }, 120_000);
   }
 
+  // Typical sampling whose kept set reaches the max (the tokens near the entropy weigh less than p) is
+  // top-p's cut with its ties kept: as the last transform of a draw it is placed by the same rejection draw
+  // (each case here takes that path: a 3% error in its mass fails each of them). "banned": 30% of the
+  // tokens -inf; "quarters": the "llm" logits rounded to multiples of 1/4, so ties straddle the cut (counting
+  // them as top-p does fails it).
+  for (const [shape, vocab, typicalP, temperature] of [
+    ["llm", 50_000, 0.9, 1],
+    ["banned", 60_000, 0.9, 1],
+    ["quarters", 40_000, 0.8, 1],
+  ] as const) {
+    it(`typicalP ${typicalP} on ${vocab} "${shape}" logits (the deferred cut)`, async () => {
+      const logits = makeLogits(vocab, 91, shape === "banned" ? "banned" : "llm");
+      if (shape === "quarters") for (let i = 0; i < vocab; i++) logits[i] = Math.round(logits[i]! * 4) / 4;
+      const s = await createSampler({ vocabSize: vocab, seed: 37, typicalP, temperature });
+      const p = s.probs(logits);
+      const counts = new Uint32Array(vocab);
+      s.logits.set(logits);
+      const n = DRAWS / 2;
+      for (let i = 0; i < n; i++) counts[s.sample()]!++;
+      for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
+      const { p: pValue, x2, df } = chiSquare(counts, p, n);
+      expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+    }, 120_000);
+  }
+
   it("the chi-square check rejects a biased sampler (sanity check of the test itself)", () => {
     const p = new Float32Array([0.5, 0.3, 0.2]);
     const biased = new Uint32Array([0.52 * DRAWS, 0.29 * DRAWS, 0.19 * DRAWS]);
