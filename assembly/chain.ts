@@ -103,7 +103,7 @@ function finish(flags: i32): i32 {
     ensureMax();
     if (err) return 0;
     // Few survivors of a threshold: candidates (cheap exact work; their weights from F_EXP where an exp
-    // pass stored them, here or before). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
+    // pass stored them). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
     // gather that stops at DENSE_FINISH_MIN): stay dense, the threshold a mask, or none if it removes only
     // exp values that are 0 anyway (F_EXP, its sum and block sums then hold).
     if (lo > LOWEST && (flags & FLAG_TOP || sampledAbove(lo) <= vocab >> 6)) {
