@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSampler } from "../js/index.js";
 import { engineModule } from "../js/engine.js";
-import { makeLogits } from "./helpers.js";
+import { chiSquare, makeLogits } from "./helpers.js";
 
 const V = 5000;
 const logits = makeLogits(V, 11, "llm");
@@ -192,6 +192,33 @@ describe("sampler surface", () => {
       const twin = await createSampler(o);
       for (let i = 0; i < 30; i++) expect(g.step(logits).token).toBe(twin.sample(logits));
     }
+  });
+
+  it("mirostat v2 whose cut lies below f32's exp range draws from the exp pass as it stands (no re-sum)", async () => {
+    // tau 100: mu 200, so p >= 2^-200 keeps every token whose f32 exp is not 0; at 60,000 tokens the finish
+    // stays dense and reads the exp pass's sum and block sums. The same distribution as no truncation
+    // (tolerance: L1 <= 1e-5), mu moved by the drawn token's log-probability (within 1e-4), and sample()
+    // follows probs() (chi-square over 20,000 seeded draws, bins of >= 20 expected).
+    const W = 60_000;
+    const l = makeLogits(W, 5, "llm");
+    const s = await createSampler({ vocabSize: W, seed: 9, mirostat: { version: 2, tau: 100, eta: 0.01 } });
+    const plain = (await createSampler({ vocabSize: W })).probs(l);
+    const p = s.probs(l);
+    let d = 0;
+    for (let i = 0; i < W; i++) d += Math.abs(p[i]! - plain[i]!);
+    expect(d).toBeLessThan(1e-5);
+    let mu = 200;
+    const counts = new Uint32Array(W);
+    s.logits.set(l);
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const t = s.sample();
+      counts[t]!++;
+      mu = mu - 0.01 * (-Math.log2(p[t]!) - 100);
+      if (i < 50) expect(Math.abs(s.mirostatMu - mu)).toBeLessThan(1e-4);
+    }
+    const { p: pValue } = chiSquare(counts, p, n);
+    expect(pValue).toBeGreaterThan(1e-3);
   });
 
   it("mirostat v2 by hand: tau 1.5 starts at mu 3, keeping p >= 2^-3", async () => {
