@@ -1,7 +1,7 @@
 // Dense passes over f32 buffers whose length is a multiple of 32 (padding holds -inf or 0).
 import { BLOCK } from "./layout";
-// Each loop reads 4 vectors per iteration into independent accumulators; constants are loaded from
-// static data once per call because Binaryen re-materialises v128.const inside loops.
+// Each loop reads several vectors per iteration into independent accumulators; constants are loaded from
+// static data once per call because Binaryen re-materialises v128.const inside loops (and V8 a splat).
 
 // The exp kernel's vectors, loaded by every exp pass before its loop. Rows 0 and 1 are per call (expSetup:
 // L = s * log2(e) and the max; V8 re-materialises a splat inside a loop, a loaded vector it keeps), then the
