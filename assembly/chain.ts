@@ -113,7 +113,7 @@ function finish(flags: i32): i32 {
         dense = false;
       }
     }
-    whole = dense && eValid && eZ >= 0 && lo <= eCut;
+    whole = dense && eValid && lo <= eCut;
   }
   const topN = <i32>param(P_TOP_N);
   let tok = 0;

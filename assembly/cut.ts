@@ -96,7 +96,7 @@ const AHEAD_LIMIT: i32 = 1024;
  */
 export function drawTopP(): i32 {
   const e = ptr(F_EXP);
-  const z = eValid && eZ >= 0 && lo <= eCut ? eZ : denseExp(false); // typical's pass serves as it is
+  const z = eValid && lo <= eCut ? eZ : denseExp(false); // typical's pass serves as it is
   const target = deferP * z * MASS_SLACK;
   const mk = minKeep();
   for (let round = 0; round < 16; round++) {

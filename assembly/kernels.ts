@@ -366,7 +366,8 @@ export function massAbove(x: usize, e: usize, n: i32, t0: f32, t1: f32, t2: f32,
   aboveCount3 = lanes(cd);
 }
 
-@inline function lanes(v: v128): i32 {
+/** The sum of an i32x4's four lanes. */
+@inline export function lanes(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
@@ -414,7 +415,7 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
     c1 = i32x4.sub(c1, f32x4.ge(v128.load(q, 16), t));
   }
   const c = i32x4.add(c0, c1);
-  return i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+  return lanes(c);
 }
 
 /** m = max(-127, (x - mx) * L): the exponent in base 2, clamped where exp2 gives exactly 0 (-inf included). */
@@ -616,8 +617,7 @@ export function moments(p: usize, n: i32, thr: f32, shift: f32): void {
     q0 = f64x2.add(q0, f64x2.mul(lo, lo));
     q1 = f64x2.add(q1, f64x2.mul(hi, hi));
   }
-  momentCount =
-    i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+  momentCount = lanes(c);
   const s = f64x2.add(s0, s1),
     qq = f64x2.add(q0, q1);
   momentSum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);

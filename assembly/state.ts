@@ -31,7 +31,18 @@ import {
   ERR_INVALID_LOGIT,
   ERR_ALL_REMOVED,
 } from "./layout";
-import { maxPass, gatherMax, maxGather, findInvalid, gather, countGE, suspect, expPass, LOWEST } from "./kernels";
+import {
+  maxPass,
+  gatherMax,
+  maxGather,
+  findInvalid,
+  gather,
+  countGE,
+  suspect,
+  expPass,
+  lanes,
+  LOWEST,
+} from "./kernels";
 import { BY_VALUE, wselect, compactByFlag, idAt, valAt, wAt, nthLargest } from "./select";
 
 export { LOWEST };
@@ -42,12 +53,13 @@ export let lo: f32 = LOWEST; // dense: tokens below lo are removed (LOWEST = non
 export let mx: f32 = 0; // dense: max logit, valid when mValid
 export let mValid = false;
 export let eValid = false; // dense: F_EXP holds exp((x - mx) * s) for every token >= the current lo
-// dense, with eValid: the sum of F_EXP and its block sums at blockSums() (eZ < 0: they were overwritten
-// since), and a logit below which every F_EXP value is 0 (removed then, or too small for an f32 exp)
-export let eZ: f64 = -1;
+// dense, with eValid (only denseExp sets it, and nothing else writes the block sums before the finish):
+// the sum of F_EXP, whose block sums are at blockSums(), and a logit below which every F_EXP value is 0
+// (removed then, or too small for an f32 exp)
+export let eZ: f64 = 0;
+export let eCut: f32 = LOWEST;
 /** Above this many survivors a thresholded dense distribution is drawn with SIMD passes, not as candidates. */
 export const DENSE_FINISH_MIN: i32 = 2048;
-export let eCut: f32 = LOWEST;
 export let s: f64 = 1; // inverse temperature, applied lazily
 export let n = 0; // candidate count
 export let nRestore = 0;
@@ -71,7 +83,6 @@ export function begin(w: usize, flags: i32): void {
   lo = LOWEST;
   mValid = false;
   eValid = false;
-  eZ = -1;
   s = 1;
   n = 0;
   nRestore = 0;
@@ -194,6 +205,15 @@ export function denseExp(wantMoment: bool): f64 {
   return lo > LOWEST ? lo : LOWEST;
 }
 
+// The sample of the logits that estimateThreshold and sampledAbove read: SAMPLE_SLOTS / 16 runs of 16
+// consecutive logits spread evenly over the vocabulary (vocabularies over 4,096 only: the step is then at
+// least 64). A run is one cache line, so the sample costs 64 memory reads, not 1,024 (single strided loads
+// miss the cache one by one once the logits outgrow L2), and 1,024 values keep the estimate steady.
+const SAMPLE_RUNS: i32 = SAMPLE_SLOTS >> 4;
+@inline function sampleStep(): i32 {
+  return (vocab / SAMPLE_RUNS) & ~15;
+}
+
 /**
  * A threshold expected to leave a little more than k tokens above it, from a sample of the logits; each
  * retry aims 4x wider, and the last gives the floor (every kept token).
@@ -201,19 +221,15 @@ export function denseExp(wantMoment: bool): f64 {
 export function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
   if (vocab <= 4096 || attempt >= 3) return floor;
-  // The sample: SAMPLE_SLOTS / 16 runs of 16 consecutive logits spread evenly over the vocabulary. A run
-  // is one cache line, so the sample costs 64 memory reads, not 1,024 (single strided loads miss the
-  // cache one by one once the logits outgrow L2), and 1,024 values keep the estimate steady.
-  const runs = SAMPLE_SLOTS >> 4;
-  const step = (vocab / runs) & ~15; // >= 64: vocab > 4096
+  const step = sampleStep();
   const want = (<i64>(2 * k + 64)) << (2 * attempt); // each sampled value stands for vocab / SAMPLE_SLOTS tokens
   const r64 = (want * <i64>SAMPLE_SLOTS) / <i64>vocab;
   if (r64 >= <i64>SAMPLE_SLOTS) return floor;
   const r = <i32>r64;
-  if (r < 16) return sampledSmall(step, runs, r, floor);
+  if (r < 16) return sampledSmall(step, r, floor);
   const sp = ptr(F_SAMPLE);
   let cnt = 0;
-  for (let j = 0; j < runs; j++) {
+  for (let j = 0; j < SAMPLE_RUNS; j++) {
     const a = wPtr + ((<usize>(j * step)) << 2);
     for (let i = 0; i < 16; i++) {
       const x = load<f32>(a + ((<usize>i) << 2));
@@ -232,11 +248,10 @@ export function estimateThreshold(k: i32, attempt: i32): f32 {
  */
 export function sampledAbove(thr: f32): i32 {
   if (vocab <= 4096) return 0;
-  const runs = SAMPLE_SLOTS >> 4;
-  const step = (vocab / runs) & ~15;
+  const step = sampleStep();
   const t = f32x4.splat(thr);
   let c = i32x4.splat(0);
-  for (let j = 0; j < runs; j++) {
+  for (let j = 0; j < SAMPLE_RUNS; j++) {
     const a = wPtr + ((<usize>(j * step)) << 2);
     c = i32x4.sub(
       c,
@@ -246,8 +261,7 @@ export function sampledAbove(thr: f32): i32 {
       ),
     );
   }
-  const k = i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
-  return <i32>((<i64>k * <i64>vocab) / <i64>SAMPLE_SLOTS);
+  return <i32>((<i64>lanes(c) * <i64>vocab) / <i64>SAMPLE_SLOTS);
 }
 
 /**
@@ -255,11 +269,11 @@ export function sampledAbove(thr: f32): i32 {
  * sorted list of the best r + 1 so far. Once it is full, a run of 16 with nothing above its last entry
  * costs four SIMD compares.
  */
-function sampledSmall(step: i32, runs: i32, r: i32, floor: f32): f32 {
+function sampledSmall(step: i32, r: i32, floor: f32): f32 {
   const top = ptr(F_SAMPLE);
   let m = 0;
   let bar: f32 = -Infinity; // the list's last entry once it is full
-  for (let j = 0; j < runs; j++) {
+  for (let j = 0; j < SAMPLE_RUNS; j++) {
     const a = wPtr + ((<usize>(j * step)) << 2);
     if (m > r) {
       const b = f32x4.splat(bar);
