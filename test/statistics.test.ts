@@ -22,18 +22,26 @@ const settings: [string, string, number, Omit<SamplerOptions, "vocabSize">][] = 
   ["epsilonCutoff 3e-4, first 8192 words", "04.f32", 8192, { epsilonCutoff: 3e-4 }],
 ];
 
+/**
+ * `draws` seeded sample() calls on these logits never pick a token probs() gives 0, and their counts pass a
+ * chi-square test against probs() (p > 1e-3).
+ */
+async function followsProbs(logits: Float32Array, o: Omit<SamplerOptions, "vocabSize">, draws: number): Promise<void> {
+  const vocab = logits.length;
+  const s = await createSampler({ vocabSize: vocab, ...o });
+  const p = s.probs(logits);
+  const counts = new Uint32Array(vocab);
+  s.logits.set(logits);
+  for (let i = 0; i < draws; i++) counts[s.sample()]!++;
+  for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
+  const { p: pValue, x2, df } = chiSquare(counts, p, draws);
+  expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+}
+
 describe("sample() follows probs() (chi-square, 200k draws each)", () => {
   settings.forEach(([name, file, vocab, o], k) => {
     it(name, async () => {
-      const logits = nextWord(file).subarray(0, vocab);
-      const s = await createSampler({ vocabSize: vocab, seed: 1000 + k, ...o });
-      const p = s.probs(logits);
-      const counts = new Uint32Array(vocab);
-      s.logits.set(logits);
-      for (let i = 0; i < DRAWS; i++) counts[s.sample()]!++;
-      for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
-      const { p: pValue, x2, df } = chiSquare(counts, p, DRAWS);
-      expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+      await followsProbs(nextWord(file).subarray(0, vocab), { seed: 1000 + k, ...o }, DRAWS);
     }, 120_000);
   });
 
@@ -45,16 +53,7 @@ describe("sample() follows probs() (chi-square, 200k draws each)", () => {
     ["llm", 50_000, 0.95],
   ] as const) {
     it(`topP ${topP} on ${vocab} "${shape}" logits (both ways of summing the mass ahead)`, async () => {
-      const logits = makeLogits(vocab, 77, shape);
-      const s = await createSampler({ vocabSize: vocab, seed: 31, topP });
-      const p = s.probs(logits);
-      const counts = new Uint32Array(vocab);
-      s.logits.set(logits);
-      const n = DRAWS / 2;
-      for (let i = 0; i < n; i++) counts[s.sample()]!++;
-      for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
-      const { p: pValue, x2, df } = chiSquare(counts, p, n);
-      expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+      await followsProbs(makeLogits(vocab, 77, shape), { seed: 31, topP }, DRAWS / 2);
     }, 120_000);
   }
 
@@ -71,15 +70,7 @@ describe("sample() follows probs() (chi-square, 200k draws each)", () => {
     it(`typicalP ${typicalP} on ${vocab} "${shape}" logits (the deferred cut)`, async () => {
       const logits = makeLogits(vocab, 91, shape === "banned" ? "banned" : "llm");
       if (shape === "quarters") for (let i = 0; i < vocab; i++) logits[i] = Math.round(logits[i]! * 4) / 4;
-      const s = await createSampler({ vocabSize: vocab, seed: 37, typicalP, temperature });
-      const p = s.probs(logits);
-      const counts = new Uint32Array(vocab);
-      s.logits.set(logits);
-      const n = DRAWS / 2;
-      for (let i = 0; i < n; i++) counts[s.sample()]!++;
-      for (let i = 0; i < vocab; i++) if (counts[i]! > 0) expect(p[i]!).toBeGreaterThan(0);
-      const { p: pValue, x2, df } = chiSquare(counts, p, n);
-      expect(pValue, `chi2 ${x2.toFixed(1)} on ${df} df`).toBeGreaterThan(1e-3);
+      await followsProbs(logits, { seed: 37, typicalP, temperature }, DRAWS / 2);
     }, 120_000);
   }
 
