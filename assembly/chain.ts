@@ -115,7 +115,6 @@ function finish(flags: i32): i32 {
     }
     whole = dense && eValid && lo <= eCut;
   }
-  const topN = <i32>param(P_TOP_N);
   let tok = 0;
   if (dense) {
     const e = ptr(F_EXP);
@@ -136,17 +135,8 @@ function finish(flags: i32): i32 {
       const w = load<f32>(wPtr + ((<usize>(<i32>param(P_AT))) << 2));
       setResult(R_LOGPROB, w >= thr ? s * (<f64>w - <f64>mx) - lz : -Infinity);
     }
-    if (flags & FLAG_TOP) {
-      let c = gatherAtLeast(topN);
-      if (c > topN) {
-        wselect(c, BY_VALUE, <f64>topN, true);
-        c = topN;
-      }
-      sortRange(0, c - 1, BY_VALUE);
-      for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - <f64>mx) - lz);
-      setResult(R_N_TOP, <f64>c);
-    }
     if (flags & FLAG_PROBS) scale(e, vpad, <f32>(1.0 / z));
+    if (flags & FLAG_TOP) topFrom(gatherAtLeast(<i32>param(P_TOP_N)), <f64>mx, lz);
     return tok;
   }
   const z = stored ? candFromExp() : candExp();
@@ -172,17 +162,20 @@ function finish(flags: i32): i32 {
     memory.fill(e, 0, (<usize>vpad) << 2);
     for (let i = 0; i < n; i++) store<f32>(e + ((<usize>idAt(i)) << 2), <f32>(wAt(i) / z));
   }
-  if (flags & FLAG_TOP) {
-    let c = n;
-    if (c > topN) {
-      wselect(c, BY_VALUE, <f64>topN, true);
-      c = topN;
-    }
-    sortRange(0, c - 1, BY_VALUE);
-    for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - cMax) - lz);
-    setResult(R_N_TOP, <f64>c);
-  }
+  if (flags & FLAG_TOP) topFrom(n, cMax, lz);
   return tok;
+}
+
+/** The best P_TOP_N of c candidates, sorted, with their log-probabilities s * (v - ref) - lz in F_CAND_K. */
+function topFrom(c: i32, ref: f64, lz: f64): void {
+  const topN = <i32>param(P_TOP_N);
+  if (c > topN) {
+    wselect(c, BY_VALUE, <f64>topN, true);
+    c = topN;
+  }
+  sortRange(0, c - 1, BY_VALUE);
+  for (let i = 0; i < c; i++) setKey(i, s * (valAt(i) - ref) - lz);
+  setResult(R_N_TOP, <f64>c);
 }
 
 /**
