@@ -129,6 +129,10 @@ interface Candidate {
   score: number;
 }
 
+/** a comes before b: score descending, then beam, then token (the order of a full sort of the candidates). */
+const ahead = (a: Candidate, b: Candidate) =>
+  a.score > b.score || (a.score === b.score && (a.beam < b.beam || (a.beam === b.beam && a.token < b.token)));
+
 interface Finished {
   tokens: number[];
   score: number;
@@ -148,37 +152,16 @@ class BeamSearchImpl implements BeamSearch {
   readonly #beamsToKeep: number;
   readonly #touched = new Map<number, number>();
 
-  readonly #V: number;
-  readonly #numBeams: number;
-  readonly #maxNew: number;
-  readonly #minNew: number;
-  readonly #lengthPenalty: number;
-  readonly #earlyStopping: boolean | "never";
-  readonly #numReturn: number;
-  readonly #repetition: number;
-  readonly #ngram: number;
-  readonly #bias: Map<number, number>;
-  readonly #badWords: number[][];
-
   readonly #ex: EngineExports;
+  readonly #c: BeamConfig;
   #disposed = false;
   [DISPOSE](): void {
     this.dispose();
   }
   constructor(ex: EngineExports, c: BeamConfig) {
     this.#ex = ex;
+    this.#c = c;
     dropped.register(this, ex, this);
-    this.#V = c.vocabSize;
-    this.#numBeams = c.numBeams;
-    this.#maxNew = c.maxNewTokens;
-    this.#minNew = c.minNewTokens;
-    this.#lengthPenalty = c.lengthPenalty;
-    this.#earlyStopping = c.earlyStopping;
-    this.#numReturn = c.numReturnSequences;
-    this.#repetition = c.repetitionPenalty;
-    this.#ngram = c.noRepeatNgramSize;
-    this.#bias = c.logitBias;
-    this.#badWords = c.badWordsIds;
     this.#views = new Views(ex, c.vocabSize, c.numBeams);
     this.#lists = new ContextLists(c.vocabSize);
     this.#eos = c.eos;
@@ -188,7 +171,9 @@ class BeamSearchImpl implements BeamSearch {
   }
 
   get results(): BeamResult[] {
-    return this.#finished.slice(0, this.#numReturn).map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
+    return this.#finished
+      .slice(0, this.#c.numReturnSequences)
+      .map((f) => ({ tokens: f.tokens.slice(), score: f.score }));
   }
 
   dispose(): void {
@@ -206,14 +191,14 @@ class BeamSearchImpl implements BeamSearch {
     this.#live();
     integer("r", r, 0, Math.max(0, this.sequences.length - 1));
     const v = this.#views.fresh();
-    return v.rows.subarray(r * v.vpad, r * v.vpad + this.#V);
+    return v.rows.subarray(r * v.vpad, r * v.vpad + this.#c.vocabSize);
   }
 
   step(logits?: Float32Array): void {
     this.#live();
     if (this.done) throw new RangeError("step() after the beam search is done");
     const R = this.sequences.length,
-      V = this.#V;
+      V = this.#c.vocabSize;
     const v = this.#views.fresh();
     const stride = v.vpad;
     if (logits !== undefined) {
@@ -224,53 +209,60 @@ class BeamSearchImpl implements BeamSearch {
       }
       for (let r = 0; r < R; r++) v.rows.set(logits.subarray(r * V, (r + 1) * V), r * stride);
     }
-    // Everything that can fail comes first: each row is validated, its normaliser and top tokens found.
+    // Everything that can fail comes first: each row is validated, its normaliser and top tokens found, and
+    // its candidates offered to `top` (a local list: an error leaves the search as it was).
     const generated = this.sequences[0]!.length - this.#promptLength; // before this step
-    const cands: Candidate[] = [];
-    const rowCands: { logZ: number; ids: Uint32Array; vals: Float64Array }[] = [];
+    const top: Candidate[] = [],
+      keep = this.#beamsToKeep;
+    // top: the best `keep` candidates so far, best first (in the order of `ahead`)
+    let offered = 0; // in this row
+    const offer = (beam: number, token: number, score: number) => {
+      offered++;
+      const c = { beam, token, score };
+      let i = top.length;
+      for (; i > 0 && !ahead(top[i - 1]!, c); i--) if (i < keep) top[i] = top[i - 1]!;
+      if (i < keep) top[i] = c;
+    };
     for (let r = 0; r < R; r++) {
-      // the tokens the per-beam transforms touch are scored separately: gather enough beside them
-      const touched = this.#touchedSet(this.sequences[r]!, generated);
-      const code = this.#ex.beamRow(r, this.#beamsToKeep + touched);
+      // the tokens the per-beam transforms touch are scored separately (with logZ, below): gather enough
+      // beside them
+      this.#transforms(this.sequences[r]!, generated, 0, 0);
+      const code = this.#ex.beamRow(r, keep + this.#touched.size);
       const fv = this.#views.fresh();
       if (code === ERR_INVALID_LOGIT) {
         const i = fv.result[R_ERROR_INDEX]!;
         throw rangeError(`logits[${r * V + i}]`, "finite or -Infinity", fv.result[R_ERROR_VALUE]);
       }
       if (code === ERR_ALL_REMOVED) throw allRemoved(`logits row ${r}`);
-      rowCands.push({ logZ: fv.result[R_LOGPROB]!, ids: fv.candIdx.slice(0, code), vals: fv.candVal.slice(0, code) });
-    }
-    for (let r = 0; r < R; r++) {
       const run = this.scores[r]!,
-        { logZ: lz, ids, vals } = rowCands[r]!;
+        lz = fv.result[R_LOGPROB]!,
+        ids = fv.candIdx,
+        vals = fv.candVal;
       this.#transforms(this.sequences[r]!, generated, r * stride, lz);
-      const before = cands.length;
-      for (const [t, lp] of this.#touched) if (lp !== -Infinity) cands.push({ beam: r, token: t, score: run + lp });
-      for (let i = 0; i < ids.length; i++) {
-        if (!this.#touched.has(ids[i]!)) cands.push({ beam: r, token: ids[i]!, score: run + (vals[i]! - lz) });
-      }
-      if (cands.length === before) throw allRemoved(`logits row ${r}`);
+      offered = 0;
+      for (const [t, lp] of this.#touched) if (lp !== -Infinity) offer(r, t, run + lp);
+      for (let i = 0; i < code; i++) if (!this.#touched.has(ids[i]!)) offer(r, ids[i]!, run + (vals[i]! - lz));
+      if (offered === 0) throw allRemoved(`logits row ${r}`);
     }
-    cands.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
-    const top = cands.slice(0, this.#beamsToKeep);
-    const hitsLength = generated + 1 >= this.#maxNew;
+    const cf = this.#c;
+    const hitsLength = generated + 1 >= cf.maxNewTokens;
     const hit = (c: Candidate) => hitsLength || this.#eos.includes(c.token);
 
     // e. the best numBeams candidates that hit nothing continue
-    const running = top.filter((c) => !hit(c)).slice(0, this.#numBeams);
+    const running = top.filter((c) => !hit(c)).slice(0, cf.numBeams);
 
     // f. candidates among the first numBeams that hit become finished hypotheses
-    const full = this.#finished.length === this.#numBeams && this.#earlyStopping === true;
+    const full = this.#finished.length === cf.numBeams && cf.earlyStopping === true;
     if (!full && this.#heuristicUnsatisfied) {
-      const denom = this.#ex.powF64(generated + 1, this.#lengthPenalty);
+      const denom = this.#ex.powF64(generated + 1, cf.lengthPenalty);
       const fresh: Finished[] = [];
-      for (const c of top.slice(0, this.#numBeams)) {
+      for (const c of top.slice(0, cf.numBeams)) {
         if (!hit(c)) continue;
         fresh.push({ tokens: [...this.sequences[c.beam]!.slice(this.#promptLength), c.token], score: c.score / denom });
       }
       if (fresh.length > 0) {
         // stable: earlier finished hypotheses win ties, then candidate order
-        this.#finished = [...this.#finished, ...fresh].sort((a, b) => b.score - a.score).slice(0, this.#numBeams);
+        this.#finished = [...this.#finished, ...fresh].sort((a, b) => b.score - a.score).slice(0, cf.numBeams);
       }
     }
 
@@ -290,20 +282,14 @@ class BeamSearchImpl implements BeamSearch {
     // g. the early-stop heuristic and the stopping condition
     const len = generated + 1;
     if (this.#heuristicUnsatisfied && running.length > 0) {
-      const hypothetical = this.#earlyStopping === "never" && this.#lengthPenalty > 0 ? this.#maxNew : len;
-      const best = this.scores[0]! / this.#ex.powF64(hypothetical, this.#lengthPenalty);
-      const worst = this.#finished.length === this.#numBeams ? this.#finished[this.#numBeams - 1]!.score : NO_SCORE;
+      const hypothetical = cf.earlyStopping === "never" && cf.lengthPenalty > 0 ? cf.maxNewTokens : len;
+      const best = this.scores[0]! / this.#ex.powF64(hypothetical, cf.lengthPenalty);
+      const worst = this.#finished.length === cf.numBeams ? this.#finished[cf.numBeams - 1]!.score : NO_SCORE;
       this.#heuristicUnsatisfied = best > worst;
     }
-    const openBeam = !(this.#finished.length === this.#numBeams && this.#earlyStopping === true);
+    const openBeam = !(this.#finished.length === cf.numBeams && cf.earlyStopping === true);
     this.done = !(this.#heuristicUnsatisfied && openBeam && running.length > 0);
     if (this.done) this.sequences = [];
-  }
-
-  /** How many tokens the per-beam transforms touch in this row (their scores come later, with logZ). */
-  #touchedSet(seq: number[], generated: number): number {
-    this.#transforms(seq, generated, 0, 0);
-    return this.#touched.size;
   }
 
   /**
@@ -312,29 +298,30 @@ class BeamSearchImpl implements BeamSearch {
    * minNewTokens EOS ban. Fills `touched` with token -> processed log-probability (-Infinity = banned).
    */
   #transforms(seq: number[], generated: number, rowAt: number, logZ: number): void {
+    const cf = this.#c;
     const t = this.#touched,
       rows = this.#views.rows;
     t.clear();
     const lp = (tok: number) => (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ);
-    if (this.#repetition !== 1) {
+    if (cf.repetitionPenalty !== 1) {
       for (const tok of seq) {
         if (t.has(tok)) continue;
         const x = rows[rowAt + tok]! - logZ;
-        t.set(tok, x < 0 ? x * this.#repetition : x / this.#repetition);
+        t.set(tok, x < 0 ? x * cf.repetitionPenalty : x / cf.repetitionPenalty);
       }
     }
-    if (this.#ngram > 0) {
+    if (cf.noRepeatNgramSize > 0) {
       const bans = this.#views.bans;
-      const n = this.#lists.ngramBans(seq, seq.length, this.#ngram, bans, 0);
+      const n = this.#lists.ngramBans(seq, seq.length, cf.noRepeatNgramSize, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
-    if (this.#badWords.length > 0) {
+    if (cf.badWordsIds.length > 0) {
       const bans = this.#views.bans;
-      const n = this.#lists.badWordBans(seq, seq.length, this.#badWords, bans, 0);
+      const n = this.#lists.badWordBans(seq, seq.length, cf.badWordsIds, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
-    for (const [tok, b] of this.#bias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
-    if (generated < this.#minNew) for (const e of this.#eos) t.set(e, -Infinity);
+    for (const [tok, b] of cf.logitBias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
+    if (generated < cf.minNewTokens) for (const e of this.#eos) t.set(e, -Infinity);
   }
 }
 
