@@ -7,6 +7,7 @@ import { BLOCK } from "./layout";
 // L = s * log2(e) and the max; V8 re-materialises a splat inside a loop, a loaded vector it keeps), then the
 // clamp (-127: exp2 of it is exactly 0), the magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one
 // add), and a degree-5 polynomial with 2^f ~ 1 + f q(f) on |f| <= 1/2 (relative error 3e-7, fitted here).
+// The last row is expGather's threshold, stored per call for the same reason as rows 0 and 1.
 // biome-ignore format: one row per vector, four lanes each
 export const EXP_K: usize = memory.data<f32>([
   0, 0, 0, 0,
@@ -18,6 +19,7 @@ export const EXP_K: usize = memory.data<f32>([
   0.055516325, 0.055516325, 0.055516325, 0.055516325,
   0.0096784644, 0.0096784644, 0.0096784644, 0.0096784644,
   0.0013055693, 0.0013055693, 0.0013055693, 0.0013055693,
+  0, 0, 0, 0,
 ], 16);
 
 /** Writes EXP_K's per-call rows for exp((x - mx) * s); returns L = s * log2(e) as the rows hold it. */
@@ -418,14 +420,17 @@ export function countGE(p: usize, n: i32, thr: f32): i32 {
   return lanes(c);
 }
 
-/** m = max(-127, (x - mx) * L): the exponent in base 2, clamped where exp2 gives exactly 0 (-inf included). */
+/**
+ * m = max(-127, (x - mx) * L): the exponent in base 2, clamped where exp2 gives exactly 0 (-inf included);
+ * NaN stays NaN (pmax keeps its first operand when either is NaN), so a sum of exp2 detects it.
+ */
 @inline export function exp2In(x: v128, m4: v128, L: v128, C: v128): v128 {
-  return f32x4.pmax(C, f32x4.mul(f32x4.sub(x, m4), L));
+  return f32x4.pmax(f32x4.mul(f32x4.sub(x, m4), L), C);
 }
 
 /**
  * 2^m of 4 lanes -127 <= m <= 0: m = n + f (n = round(m), |f| <= 1/2, exact), 2^n from the exponent bits of
- * m + magic, 2^f from the polynomial; n = -127 gives 0. NaN never reaches here.
+ * m + magic, 2^f from the polynomial; n = -127 gives 0. NaN gives NaN (only beam search's expGather lets it in).
  */
 @inline export function exp2(m: v128, magic: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128): v128 {
   const z = f32x4.add(m, magic);
@@ -521,6 +526,60 @@ export function expPass(
   }
   moment = <f64>hsum(f32x4.add(b0, b1)) / <f64>l;
   return total;
+}
+
+/** Set by expGather: the sum of exp(x - m0), and how many tokens it gathered (their max in gatherMax). */
+export let gatherSum: f64 = 0;
+
+/**
+ * Beam search's one read of a row: gather(thr), the max of the tokens gathered in gatherMax (the row's max
+ * when thr is at most it), and sum of exp(x - m0) for the m0 of expSetup(m0, 1) into gatherSum (NaN when a NaN
+ * or +inf is present: its NaN check; the caller redoes the sum when the max lies far above m0). Returns the
+ * count.
+ */
+export function expGather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
+  const L = v128.load(EXP_K),
+    m4 = v128.load(EXP_K, 16),
+    C = v128.load(EXP_K, 32);
+  const magic = v128.load(EXP_K, 48),
+    c1 = v128.load(EXP_K, 64),
+    c2 = v128.load(EXP_K, 80);
+  const c3 = v128.load(EXP_K, 96),
+    c4 = v128.load(EXP_K, 112),
+    c5 = v128.load(EXP_K, 128);
+  v128.store(EXP_K, f32x4.splat(thr), 144);
+  const t = v128.load(EXP_K, 144);
+  let g = f32x4.splat(-Infinity);
+  const end = p + ((<usize>n) << 2);
+  let k = 0;
+  let total: f64 = 0;
+  // f32 sums per BLOCK-float block, an f64 total (one f32 sum over a row loses 1e-5 of it)
+  for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
+    let a = f32x4.splat(0);
+    const bend = min(b + ((<usize>BLOCK) << 2), end);
+    for (let q = b; q < bend; q += 64) {
+      const v0 = v128.load(q),
+        v1 = v128.load(q, 16),
+        v2 = v128.load(q, 32),
+        v3 = v128.load(q, 48);
+      const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
+      const e0 = exp2(exp2In(v0, m4, L, C), magic, c1, c2, c3, c4, c5),
+        e1 = exp2(exp2In(v1, m4, L, C), magic, c1, c2, c3, c4, c5);
+      const e2 = exp2(exp2In(v2, m4, L, C), magic, c1, c2, c3, c4, c5),
+        e3 = exp2(exp2In(v3, m4, L, C), magic, c1, c2, c3, c4, c5);
+      a = f32x4.add(a, f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)));
+      // the hits re-read the 16 floats (from L1), so that fewer vectors stay live across the exp above
+      if (v128.any_true(f32x4.ge(l, t))) {
+        g = f32x4.pmax(g, l);
+        const h = hits16(v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), t);
+        k = appendHits(h, <i32>((q - p) >> 2), p, outIdx, outVal, k);
+      }
+    }
+    total += <f64>hsum(a);
+  }
+  gatherMax = hmax(g);
+  gatherSum = total;
+  return k;
 }
 
 /** Multiplies n floats by k in place. */

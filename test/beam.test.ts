@@ -172,6 +172,54 @@ describe("agreement with the float64 transcription of Hugging Face's beam search
   }, 120_000);
 });
 
+describe("the row's log-softmax normaliser", () => {
+  // One read of a row sums exp(x - m0) with m0 the sampled threshold; a max far above m0, a sum that
+  // underflowed (vocabularies of 4,096 or fewer shift by 0) and a sample of -inf take a second pass.
+  /** The first step's best score is max(x) - logsumexp(x), which tests logZ (float64 reference, 1e-6). */
+  async function firstScore(row: Float32Array) {
+    const bs = await createBeamSearch({ vocabSize: row.length, numBeams: 1, maxNewTokens: 4 });
+    bs.step(row);
+    let m = -Infinity;
+    for (const x of row) m = Math.max(m, x);
+    let z = 0;
+    for (const x of row) z += Math.exp(x - m);
+    return { got: bs.scores[0]!, want: -Math.log(z), bs };
+  }
+  const rows: [string, number, (i: number, r: () => number) => number][] = [
+    ["a Gaussian bulk", 151936, (_, r) => gaussian(r) * 2],
+    ["one logit 400 above the rest", 32000, (i, r) => (i === 31000 ? 400 : gaussian(r))],
+    ["every logit near -1000", 32000, (_, r) => -1000 + gaussian(r)],
+    ["a small vocabulary near -200 (the sum underflows)", 3000, (_, r) => -200 + gaussian(r)],
+    ["a small vocabulary near 200", 3000, (_, r) => 200 + gaussian(r)],
+    ["-inf but for 10 tokens (the sample sees none)", 50000, (i, r) => (i % 5000 === 7 ? gaussian(r) : -Infinity)],
+  ];
+  for (const [name, V, f] of rows) {
+    it(name, async () => {
+      const r = rng(V);
+      const { got, want } = await firstScore(Float32Array.from({ length: V }, (_, i) => f(i, r)));
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
+    });
+  }
+
+  it("NaN and +Infinity in a large row are errors naming their index; the search keeps working", async () => {
+    const V = 50000;
+    const r = rng(1);
+    const row = Float32Array.from({ length: V }, () => gaussian(r));
+    const bs = await createBeamSearch({ vocabSize: V, numBeams: 2, maxNewTokens: 3 });
+    for (const [i, x] of [
+      [40001, NaN],
+      [123, Infinity],
+    ] as const) {
+      const bad = row.slice();
+      bad[i] = x;
+      expect(() => bs.step(bad)).toThrow(new RegExp(`logits\\[${i}\\] must be finite or -Infinity, got ${x}`));
+      expect(bs.sequences).toEqual([[]]);
+    }
+    bs.step(row);
+    expect(bs.sequences.length).toBe(2);
+  });
+});
+
 describe("on the bigram language model", () => {
   it("beam search finds sequences with a higher total log-probability than greedy", async () => {
     const lm = loadBigram();
