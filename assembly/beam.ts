@@ -13,6 +13,7 @@ import {
 } from "./layout";
 import { expGather, expPass, expSetup, gatherMax, gatherSum, suspect } from "./kernels";
 import { LOWEST, wPtr, mx, n, err, begin, checkMax, estimateThreshold, gatherAtLeast, candTopK } from "./state";
+import { log64 } from "./math";
 
 /**
  * Row r of a beam search, in one read of the row: validation, a gather from a sampled threshold and the
@@ -42,7 +43,7 @@ export function beamRow(r: i32, k: i32): i32 {
     m0 = mx;
     z = expPass(wPtr, ptr(F_EXP), vpad, mx, 1, LOWEST, false);
   }
-  setResult(R_LOGPROB, <f64>m0 + Math.log(z));
+  setResult(R_LOGPROB, <f64>m0 + log64(z));
   candTopK(k, false);
   return n;
 }

@@ -65,6 +65,7 @@ import {
 } from "./state";
 import { deferTopP, drawTopP } from "./cut";
 import { apply } from "./transforms";
+import { exp64, log64 } from "./math";
 
 function finishGreedy(flags: i32): i32 {
   let tok = 0;
@@ -126,7 +127,7 @@ function finish(flags: i32): i32 {
     if (whole) z = eZ;
     else if (reuse) z = maskedBlockSums(e, wPtr, vpad, blocks, thr);
     else z = expPass(wPtr, e, vpad, mx, s, thr, false, blocks);
-    const lz = Math.log(z);
+    const lz = log64(z);
     if (flags & FLAG_SAMPLE) {
       tok = drawMaskedBlocks(e, wPtr, vpad, blocks, thr, nextDouble() * z);
       if (flags & FLAG_LOGPROB) setResult(R_LOGPROB, s * (<f64>load<f32>(wPtr + ((<usize>tok) << 2)) - <f64>mx) - lz);
@@ -140,7 +141,7 @@ function finish(flags: i32): i32 {
     return tok;
   }
   const z = stored ? candFromExp() : candExp();
-  const lz = Math.log(z);
+  const lz = log64(z);
   if (flags & FLAG_SAMPLE) {
     // Inverse CDF in token-id order, as the dense draw walks: the token a random number picks depends on
     // the distribution alone, not on how the candidates were gathered. A weighted quickselect, no sort.
@@ -259,7 +260,7 @@ export function recover(): void {
  * (+inf: the draft gave x no probability; NaN: neither did the target, never accepted). One draw.
  */
 export function accept(d: f64): i32 {
-  return nextDouble() < Math.exp(d) ? 1 : 0;
+  return nextDouble() < exp64(d) ? 1 : 0;
 }
 
 /**
@@ -277,6 +278,6 @@ export function residual(hold: i32): i32 {
   const z = residualPass(p, e, vpad);
   const u = nextDouble();
   const tok = z > 0 ? drawDense(e, vpad, u * z) : drawDense(p, vpad, u);
-  setResult(R_LOGPROB, Math.log(<f64>load<f32>(p + ((<usize>tok) << 2))));
+  setResult(R_LOGPROB, log64(<f64>load<f32>(p + ((<usize>tok) << 2))));
   return tok;
 }

@@ -44,6 +44,7 @@ import {
   LOWEST,
 } from "./kernels";
 import { BY_VALUE, wselect, compactByFlag, idAt, valAt, wAt, nthLargest } from "./select";
+import { exp64, log64 } from "./math";
 
 export { LOWEST };
 
@@ -328,7 +329,7 @@ export function candExp(): f64 {
   cMax = m;
   let z: f64 = 0;
   for (let i = 0; i < n; i++) {
-    const w = Math.exp(s * (valAt(i) - m));
+    const w = exp64(s * (valAt(i) - m));
     setW(i, w);
     z += w;
   }
@@ -345,7 +346,7 @@ export function candFromExp(): f64 {
   let z: f64 = 0;
   for (let i = 0; i < n; i++) {
     let w = <f64>load<f32>(e + ((<usize>idAt(i)) << 2));
-    if (w == 0) w = Math.exp(s * (valAt(i) - cMax));
+    if (w == 0) w = exp64(s * (valAt(i) - cMax));
     setW(i, w);
     z += w;
   }
@@ -354,7 +355,7 @@ export function candFromExp(): f64 {
 
 /** Entropy of the candidate distribution whose weights candExp() just computed (sum z). */
 export function candEntropy(z: f64): f64 {
-  const lz = Math.log(z);
+  const lz = log64(z);
   let h: f64 = 0;
   for (let i = 0; i < n; i++) {
     const p = wAt(i) / z;

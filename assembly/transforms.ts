@@ -87,7 +87,7 @@ import {
 } from "./kernels";
 import { BY_VALUE, BY_KEY, wselect, sortRange, compactByFlag, idAt, valAt, wAt, keyAt } from "./select";
 import { nextXtcDouble } from "./rng";
-import { powPos } from "./math";
+import { powPos, exp64, log64 } from "./math";
 import {
   LOWEST,
   dense,
@@ -351,7 +351,7 @@ function dryPenalty(e: u32): f64 {
   const base = param(P_DRY_BASE);
   let x = <f64>e;
   if (base > 1.000001) {
-    const cap = Math.floor(88.7228391 / Math.log(base));
+    const cap = Math.floor(88.7228391 / log64(base));
     if (x > cap) x = cap;
   }
   return param(P_DRY_MULTIPLIER) * powPos(base, x);
@@ -469,13 +469,13 @@ function temperature(): void {
   }
   if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), true);
-    h = Math.log(z) - (s * moment) / z;
+    h = log64(z) - (s * moment) / z;
   } else {
     h = candEntropy(candExp());
   }
   const lo2 = max(0.0, t - range),
     hi2 = t + range;
-  const dyn = lo2 + (hi2 - lo2) * powPos(h / Math.log(<f64>kept), param(P_DYN_EXPONENT));
+  const dyn = lo2 + (hi2 - lo2) * powPos(h / log64(<f64>kept), param(P_DYN_EXPONENT));
   if (dyn > 0) {
     s = s / dyn;
     return;
@@ -561,13 +561,13 @@ function minP(): void {
   }
   if (dense) {
     ensureMax();
-    if (!err) denseThreshold(<f32>(<f64>mx + Math.log(mp) / s), false, minKeep());
+    if (!err) denseThreshold(<f32>(<f64>mx + log64(mp) / s), false, minKeep());
     return;
   }
   // p >= minP * p_max in logit space, as the dense path (no exp): x >= max + ln(minP) / s
   let m = -Infinity;
   for (let i = 0; i < n; i++) m = max(m, valAt(i));
-  const cut = m + Math.log(mp) / s;
+  const cut = m + log64(mp) / s;
   for (let i = 0; i < n; i++) setW(i, valAt(i) >= cut ? 1 : 0);
   keepFlagged(false, BY_VALUE, minKeep());
 }
@@ -583,7 +583,7 @@ function topA(): void {
     ensureMax();
     if (err) return;
     const z = denseExp(false);
-    denseThreshold(<f32>(<f64>mx + (Math.log(a) - Math.log(z)) / s), false, minKeep());
+    denseThreshold(<f32>(<f64>mx + (log64(a) - log64(z)) / s), false, minKeep());
     return;
   }
   const z = candExp();
@@ -610,7 +610,7 @@ function typicalP(): void {
     const e = ptr(F_EXP),
       floor = floorThr();
     z = denseExp(true);
-    h = Math.log(z) - (s * moment) / z;
+    h = log64(z) - (s * moment) / z;
     top = <f64>mx;
     const xs = <f64>mx + moment / z; // where -ln p = H: the mean logit, since H = ln Z - s (E[x] - mx)
     const r = max(3 / s, <f64>mx - xs);
@@ -683,7 +683,7 @@ function typicalP(): void {
  * distribution; returns how many are flagged. The weights are left as flags.
  */
 function typicalCut(z: f64, h: f64, top: f64, p: f64): i32 {
-  const lz = Math.log(z);
+  const lz = log64(z);
   for (let i = 0; i < n; i++) setKey(i, Math.abs(-(s * (valAt(i) - top) - lz) - h));
   const j = wselect(n, BY_KEY, p * z * MASS_SLACK, false);
   const dk = keyAt(j);
@@ -709,14 +709,14 @@ function epsilonEta(eta: bool): void {
     const z = denseExp(eta);
     let cut = eps;
     if (eta) {
-      const h = Math.log(z) - (s * moment) / z;
-      cut = min(eps, Math.sqrt(eps) * Math.exp(-h));
+      const h = log64(z) - (s * moment) / z;
+      cut = min(eps, Math.sqrt(eps) * exp64(-h));
     }
-    denseThreshold(<f32>(<f64>mx + (Math.log(cut) + Math.log(z)) / s), true, minKeep());
+    denseThreshold(<f32>(<f64>mx + (log64(cut) + log64(z)) / s), true, minKeep());
     return;
   }
   const z = candExp();
-  const cut = eta ? min(eps, Math.sqrt(eps) * Math.exp(-candEntropy(z))) : eps;
+  const cut = eta ? min(eps, Math.sqrt(eps) * exp64(-candEntropy(z))) : eps;
   for (let i = 0; i < n; i++) setW(i, wAt(i) / z >= cut ? 1 : 0);
   keepFlagged(true, BY_VALUE, minKeep());
 }
@@ -741,7 +741,7 @@ function xtc(): void {
   // The tokens at or above the threshold become candidates (at most 1 / threshold of them).
   if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
-    const t = <f32>(<f64>mx + (Math.log(thr) + Math.log(z)) / s);
+    const t = <f32>(<f64>mx + (log64(thr) + log64(z)) / s);
     const c = gatherKept(max(t, floorThr()));
     if (c < 2 || kept - (c - 1) < minKeep()) return;
     let last = 0; // the least likely of them: lowest logit, then highest id
@@ -784,7 +784,7 @@ function mirostat(): void {
   if (param(P_MIROSTAT) == 2) {
     if (dense) {
       const z = denseExp(false);
-      const thr = <f32>(<f64>mx + (Math.log(z) - mu * Math.LN2) / s);
+      const thr = <f32>(<f64>mx + (log64(z) - mu * Math.LN2) / s);
       if (thr > mx) {
         denseTopK(1, true);
         return;
@@ -823,7 +823,7 @@ function mirostat(): void {
   let sumTB: f64 = 0,
     sumTT: f64 = 0;
   for (let i = 0; i + 1 < c && i < m - 1; i++) {
-    const ti = Math.log(<f64>(i + 2) / <f64>(i + 1));
+    const ti = log64(<f64>(i + 2) / <f64>(i + 1));
     const bi = s * (valAt(i) - valAt(i + 1)); // ln(p_i / p_i+1)
     sumTB += ti * bi;
     sumTT += ti * ti;
