@@ -7,7 +7,7 @@ import { BLOCK } from "./layout";
 // L = s * log2(e) and the max; V8 re-materialises a splat inside a loop, a loaded vector it keeps), then the
 // clamp (-127: exp2 of it is exactly 0), the magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one
 // add), and a degree-5 polynomial with 2^f ~ 1 + f q(f) on |f| <= 1/2 (relative error 3e-7, fitted here).
-// The last row is expGather's threshold, stored per call for the same reason as rows 0 and 1.
+// The last row is the gathers' threshold (expGather, maxGather), stored per call for the same reason.
 // biome-ignore format: one row per vector, four lanes each
 export const EXP_K: usize = memory.data<f32>([
   0, 0, 0, 0,
@@ -126,8 +126,9 @@ export let gatherMax: f32 = 0;
  * `gatherMax`), and every index with p[i] >= thr appended to (outIdx, outVal). Returns the count.
  */
 export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usize, outVal: usize): i32 {
-  const t = f32x4.splat(thr);
-  let g = f32x4.splat(-Infinity);
+  v128.store(EXP_K, f32x4.splat(thr), 144); // loaded: V8 re-materialises a splat inside the loop
+  const t = v128.load(EXP_K, 144);
+  let gm: f32 = -Infinity;
   let sum = f32x4.splat(0);
   const end = p + ((<usize>n) << 2);
   let bp = blocks;
@@ -135,23 +136,42 @@ export function maxGather(p: usize, n: i32, blocks: usize, thr: f32, outIdx: usi
   for (let b = p; b < end; b += (<usize>BLOCK) << 2) {
     let m = f32x4.splat(-Infinity);
     const bend = min(b + ((<usize>BLOCK) << 2), end);
-    for (let q = b; q < bend; q += 64) {
+    for (let q = b; q < bend; q += 128) {
       const v0 = v128.load(q),
         v1 = v128.load(q, 16),
         v2 = v128.load(q, 32),
         v3 = v128.load(q, 48);
-      // One compare on the local max of 16 floats; the per-lane work happens only on a hit.
-      const l = f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3));
+      const v4 = v128.load(q, 64),
+        v5 = v128.load(q, 80),
+        v6 = v128.load(q, 96),
+        v7 = v128.load(q, 112);
+      // One compare on the local max of 32 floats; the per-lane work happens only on a hit. (32, not 16: the
+      // running max and sum are chains of one operation per iteration.)
+      const l = f32x4.pmax(
+        f32x4.pmax(f32x4.pmax(v0, v1), f32x4.pmax(v2, v3)),
+        f32x4.pmax(f32x4.pmax(v4, v5), f32x4.pmax(v6, v7)),
+      );
       m = f32x4.pmax(m, l);
-      sum = f32x4.add(sum, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
+      sum = f32x4.add(
+        sum,
+        f32x4.add(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.add(f32x4.add(v4, v5), f32x4.add(v6, v7))),
+      );
       if (v128.any_true(f32x4.ge(l, t)))
-        k = appendHits(hits16(v0, v1, v2, v3, t), <i32>((q - p) >> 2), p, outIdx, outVal, k);
+        k = appendHits(
+          hits16(v0, v1, v2, v3, t) | (hits16(v4, v5, v6, v7, t) << 16),
+          <i32>((q - p) >> 2),
+          p,
+          outIdx,
+          outVal,
+          k,
+        );
     }
-    store<f32>(bp, hmax(m));
+    const bm = hmax(m);
+    store<f32>(bp, bm);
     bp += 4;
-    g = f32x4.pmax(g, m);
+    gm = max(gm, bm);
   }
-  gatherMax = hmax(g);
+  gatherMax = gm;
   suspect = isNaN(hsum(sum)) || gatherMax == Infinity;
   return k;
 }
