@@ -267,8 +267,8 @@ export function sampledAbove(thr: f32): i32 {
 
 /**
  * The r-th largest (0-based, r < 16) of the sampled values at or above floor, found while sampling: a
- * sorted list of the best r + 1 so far. Once it is full, a run of 16 with nothing above its last entry
- * costs four SIMD compares.
+ * sorted list of the best r + 1 so far. Once it is full, four SIMD compares find a run's values above its
+ * last entry, and only those are looked at.
  */
 function sampledSmall(step: i32, r: i32, floor: f32): f32 {
   const top = ptr(F_SAMPLE);
@@ -276,16 +276,17 @@ function sampledSmall(step: i32, r: i32, floor: f32): f32 {
   let bar: f32 = -Infinity; // the list's last entry once it is full
   for (let j = 0; j < SAMPLE_RUNS; j++) {
     const a = wPtr + ((<usize>(j * step)) << 2);
+    let bits = 0xffff; // the lanes to look at: all of them until the list is full, then those above its bar
     if (m > r) {
       const b = f32x4.splat(bar);
-      const any = v128.or(
-        v128.or(f32x4.gt(v128.load(a), b), f32x4.gt(v128.load(a, 16), b)),
-        v128.or(f32x4.gt(v128.load(a, 32), b), f32x4.gt(v128.load(a, 48), b)),
-      );
-      if (!v128.any_true(any)) continue;
+      bits =
+        i32x4.bitmask(f32x4.gt(v128.load(a), b)) |
+        (i32x4.bitmask(f32x4.gt(v128.load(a, 16), b)) << 4) |
+        (i32x4.bitmask(f32x4.gt(v128.load(a, 32), b)) << 8) |
+        (i32x4.bitmask(f32x4.gt(v128.load(a, 48), b)) << 12);
     }
-    for (let q = 0; q < 16; q++) {
-      const x = load<f32>(a + ((<usize>q) << 2));
+    for (; bits != 0; bits &= bits - 1) {
+      const x = load<f32>(a + ((<usize>ctz(bits)) << 2));
       if (!(x >= floor) || (m > r && x <= bar)) continue;
       let i = min(m, r);
       while (i > 0 && load<f32>(top + ((<usize>(i - 1)) << 2)) < x) {
