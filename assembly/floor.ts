@@ -1,7 +1,7 @@
 // Benchmark floors, in a module of their own (build/floor.wasm) so that the shipped engine does not carry
 // them: bench/run.mjs times every scenario against these passes over the same logits.
 export { configure, offsetOf } from "./layout";
-// the engine's f64 exp and ln, exported here (outside the shipped module) for test/engine.test.ts
+// the engine's f64 exp and ln, exported here (outside the shipped module) for test/math.test.ts
 export { exp64, log64 } from "./math";
 import { ptr, F_LOGITS, F_EXP } from "./layout";
 import { expPass, expSetup, exp2, exp2In, hsum, EXP_K, LOWEST } from "./kernels";

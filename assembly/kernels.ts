@@ -548,7 +548,7 @@ export function expPass(
   return total;
 }
 
-/** Set by expGather: the sum of exp(x - m0), and how many tokens it gathered (their max in gatherMax). */
+/** Set by expGather: its sum of exp(x - m0) (the max of the tokens it gathered goes to gatherMax). */
 export let gatherSum: f64 = 0;
 
 /**

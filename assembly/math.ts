@@ -9,8 +9,8 @@ export function powPos(x: f64, y: f64): f64 {
   return exp64(y * log64(x));
 }
 
-// exp and ln in f64, small: the standard library's (musl's) take ~900 bytes of the module, a sixth of the
-// size budget in compressed bytes. Both reduce to a short interval and sum a Taylor series by Horner's rule,
+// exp and ln in f64, small: the standard library's (musl's) took ~900 bytes of the module (~490 bytes of the
+// gzipped bundle; these two cost ~330). Both reduce to a short interval and sum a Taylor series by Horner's rule,
 // its coefficients computed once at instantiation (the same bits on every runtime; literals would not
 // compress). Measured against V8's Math.exp and Math.log (test/math.test.ts): within 2 ulps (1 seen).
 const LN2_HI: f64 = 6.9314718036912381649e-1; // ln 2's high 32 bits: k * LN2_HI is exact for |k| < 2^21
