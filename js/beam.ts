@@ -129,9 +129,9 @@ interface Candidate {
   score: number;
 }
 
-/** a comes before b: score descending, then beam, then token (the order of a full sort of the candidates). */
-const ahead = (a: Candidate, b: Candidate) =>
-  a.score > b.score || (a.score === b.score && (a.beam < b.beam || (a.beam === b.beam && a.token < b.token)));
+/** a comes before (beam, token, score): score descending, then beam, then token (a full sort's order). */
+const ahead = (a: Candidate, beam: number, token: number, score: number) =>
+  a.score > score || (a.score === score && (a.beam < beam || (a.beam === beam && a.token < token)));
 
 interface Finished {
   tokens: number[];
@@ -218,10 +218,9 @@ class BeamSearchImpl implements BeamSearch {
     let offered = 0; // in this row
     const offer = (beam: number, token: number, score: number) => {
       offered++;
-      const c = { beam, token, score };
       let i = top.length;
-      for (; i > 0 && !ahead(top[i - 1]!, c); i--) if (i < keep) top[i] = top[i - 1]!;
-      if (i < keep) top[i] = c;
+      for (; i > 0 && !ahead(top[i - 1]!, beam, token, score); i--) if (i < keep) top[i] = top[i - 1]!;
+      if (i < keep) top[i] = { beam, token, score };
     };
     for (let r = 0; r < R; r++) {
       // the tokens the per-beam transforms touch are scored separately (with logZ, below): gather enough
