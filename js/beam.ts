@@ -301,7 +301,6 @@ class BeamSearchImpl implements BeamSearch {
     const t = this.#touched,
       rows = this.#views.rows;
     t.clear();
-    const lp = (tok: number) => (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ);
     if (cf.repetitionPenalty !== 1) {
       for (const tok of seq) {
         if (t.has(tok)) continue;
@@ -319,7 +318,8 @@ class BeamSearchImpl implements BeamSearch {
       const n = this.#lists.badWordBans(seq, seq.length, cf.badWordsIds, bans, 0);
       for (let k = 0; k < n; k++) t.set(bans[k]!, -Infinity);
     }
-    for (const [tok, b] of cf.logitBias) t.set(tok, b === -Infinity ? -Infinity : lp(tok) + b);
+    for (const [tok, b] of cf.logitBias)
+      t.set(tok, b === -Infinity ? -Infinity : (t.has(tok) ? t.get(tok)! : rows[rowAt + tok]! - logZ) + b);
     if (generated < cf.minNewTokens) for (const e of this.#eos) t.set(e, -Infinity);
   }
 }
