@@ -170,6 +170,51 @@ describe("agreement with the float64 transcription of Hugging Face's beam search
       { seed: 4242, numRuns: 400 },
     );
   }, 120_000);
+
+  // Vocabularies over 4,096: each row's top tokens come from a sampled threshold (one read of the row, the
+  // tokens the per-beam transforms touch scored apart), the path the small vocabularies above never take.
+  it("same results on vocabularies of 4,097 to 20,000 with penalties, n-gram bans, bias and bad words", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          V: fc.integer({ min: 4097, max: 20000 }),
+          seed: fc.integer({ min: 0, max: 1e9 }),
+          sharpness: fc.constantFrom(0.5, 1.5, 3),
+          numBeams: fc.integer({ min: 1, max: 6 }),
+          repetitionPenalty: fc.constantFrom(1, 1.3, 0.8),
+          noRepeatNgramSize: fc.constantFrom(0, 2),
+          bias: fc.boolean(),
+        }),
+        async (c) => {
+          const r = rng(c.seed ^ 0x5678);
+          const o = {
+            vocabSize: c.V,
+            numBeams: c.numBeams,
+            maxNewTokens: 6,
+            eosTokenId: [0, 1],
+            numReturnSequences: c.numBeams,
+            prompt: Array.from({ length: 3 }, () => Math.floor(r() * c.V)),
+            repetitionPenalty: c.repetitionPenalty,
+            noRepeatNgramSize: c.noRepeatNgramSize,
+            logitBias: c.bias ? new Map([[Math.floor(r() * c.V), 4]]) : undefined,
+            badWordsIds: [[Math.floor(r() * c.V)]],
+          };
+          // the tokens already in the sequence boosted, so that the penalties and bans decide among the best
+          const base = randomModel(c.V, c.seed, c.sharpness);
+          const model: Model = (seq) => {
+            const l = base(seq);
+            for (const t of seq) l[t] = l[t]! + 4 * c.sharpness;
+            return l;
+          };
+          const got = (await runBeams(model, o)).results;
+          const want = referenceBeamSearch(model, o);
+          expect(got.map((x) => x.tokens)).toEqual(want.map((x) => x.tokens));
+          got.forEach((x, i) => expect(close(x.score, want[i]!.score), `${x.score} vs ${want[i]!.score}`).toBe(true));
+        },
+      ),
+      { seed: 4343, numRuns: 24 },
+    );
+  }, 120_000);
 });
 
 describe("the row's log-softmax normaliser", () => {
