@@ -266,15 +266,16 @@ export function sampledAbove(thr: f32): i32 {
 }
 
 /**
- * The r-th largest (0-based, r < 16) of the sampled values at or above floor, found while sampling: a
- * sorted list of the best r + 1 so far. Once it is full, four SIMD compares find a run's values above its
+ * The r-th largest (0-based, r < 16) of the values at or above floor in `runs` runs of 16 floats `step`
+ * apart (the sample's geometry by default; a beam row of a small vocabulary passes the whole row), found while
+ * reading: a sorted list of the best r + 1 so far. Once it is full, four SIMD compares find a run's values above its
  * last entry, and only those are looked at.
  */
-function sampledSmall(step: i32, r: i32, floor: f32): f32 {
+export function sampledSmall(step: i32, r: i32, floor: f32, runs: i32 = SAMPLE_RUNS): f32 {
   const top = ptr(F_SAMPLE);
   let m = 0;
   let bar: f32 = -Infinity; // the list's last entry once it is full
-  for (let j = 0; j < SAMPLE_RUNS; j++) {
+  for (let j = 0; j < runs; j++) {
     const a = wPtr + ((<usize>(j * step)) << 2);
     let bits = 0xffff; // the lanes to look at: all of them until the list is full, then those above its bar
     if (m > r) {
