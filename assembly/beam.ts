@@ -1,7 +1,6 @@
 // Beam search's per-row work: the log-softmax normaliser and the row's top tokens.
 import {
   rows,
-  vocab,
   vpad,
   ptr,
   setResult,
@@ -13,19 +12,7 @@ import {
   ERR_ALL_REMOVED,
 } from "./layout";
 import { expGather, expPass, expSetup, gatherMax, gatherSum, suspect } from "./kernels";
-import {
-  LOWEST,
-  wPtr,
-  mx,
-  n,
-  err,
-  begin,
-  checkMax,
-  estimateThreshold,
-  gatherAtLeast,
-  candTopK,
-  sampledSmall,
-} from "./state";
+import { LOWEST, wPtr, mx, n, err, begin, checkMax, estimateThreshold, gatherAtLeast, candTopK } from "./state";
 import { log64 } from "./math";
 
 /**
@@ -39,8 +26,7 @@ import { log64 } from "./math";
 export function beamRow(r: i32, k: i32): i32 {
   if (r < 0 || r >= rows) return ERR_ALL_REMOVED;
   begin(ptr(F_LOGITS) + ((<usize>(r * vpad)) << 2), 0);
-  // a small vocabulary has no sample: its exact k-th largest (runs of 16 over the whole row) where k allows
-  const thr = vocab <= 4096 && k <= 16 ? sampledSmall(16, k - 1, LOWEST, vpad >> 4) : estimateThreshold(k, 0);
+  const thr = estimateThreshold(k, 0);
   // the sampled threshold lies at most at the max: the shift of the one read's exp sum
   let m0: f32 = thr > LOWEST ? thr : 0;
   expSetup(m0, 1);

@@ -217,11 +217,14 @@ const SAMPLE_RUNS: i32 = SAMPLE_SLOTS >> 4;
 
 /**
  * A threshold expected to leave a little more than k tokens above it, from a sample of the logits; each
- * retry aims 4x wider, and the last gives the floor (every kept token).
+ * retry aims 4x wider, and the last gives the floor (every kept token). A vocabulary of 4,096 or fewer has no
+ * sample: its first attempt is the exact k-th largest kept value where k <= 16 (one light pass over the
+ * buffer), else the floor.
  */
 export function estimateThreshold(k: i32, attempt: i32): f32 {
   const floor = floorThr();
-  if (vocab <= 4096 || attempt >= 3) return floor;
+  if (vocab <= 4096) return attempt == 0 && k <= 16 ? sampledSmall(16, k - 1, floor, vpad >> 4) : floor;
+  if (attempt >= 3) return floor;
   const step = sampleStep();
   const want = (<i64>(2 * k + 64)) << (2 * attempt); // each sampled value stands for vocab / SAMPLE_SLOTS tokens
   const r64 = (want * <i64>SAMPLE_SLOTS) / <i64>vocab;
@@ -267,11 +270,11 @@ export function sampledAbove(thr: f32): i32 {
 
 /**
  * The r-th largest (0-based, r < 16) of the values at or above floor in `runs` runs of 16 floats `step`
- * apart (the sample's geometry by default; a beam row of a small vocabulary passes the whole row), found while
+ * apart (the sample's geometry by default; a small vocabulary passes the whole buffer), found while
  * reading: a sorted list of the best r + 1 so far. Once it is full, four SIMD compares find a run's values above its
  * last entry, and only those are looked at.
  */
-export function sampledSmall(step: i32, r: i32, floor: f32, runs: i32 = SAMPLE_RUNS): f32 {
+function sampledSmall(step: i32, r: i32, floor: f32, runs: i32 = SAMPLE_RUNS): f32 {
   const top = ptr(F_SAMPLE);
   let m = 0;
   let bar: f32 = -Infinity; // the list's last entry once it is full
