@@ -11,7 +11,7 @@ import {
   R_LOGPROB,
   ERR_ALL_REMOVED,
 } from "./layout";
-import { expGather, expPass, expSetup, gatherMax, gatherSum, suspect } from "./kernels";
+import { expGather, expPass, gatherMax, gatherSum, suspect } from "./kernels";
 import { LOWEST, wPtr, mx, n, err, begin, checkMax, estimateThreshold, gatherAtLeast, candTopK } from "./state";
 import { log64 } from "./math";
 
@@ -29,8 +29,7 @@ export function beamRow(r: i32, k: i32): i32 {
   const thr = estimateThreshold(k, 0);
   // the sampled threshold lies at most at the max: the shift of the one read's exp sum
   let m0: f32 = thr > LOWEST ? thr : 0;
-  expSetup(m0, 1);
-  n = expGather(wPtr, vpad, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
+  n = expGather(wPtr, vpad, m0, thr, ptr(F_CAND_IDX), ptr(F_CAND_VAL));
   // (before checkMax: the gather must not skip blocks by maxima this read did not write)
   if (n < k && thr > LOWEST) n = gatherAtLeast(k, 1);
   mx = gatherMax;

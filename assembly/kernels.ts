@@ -553,11 +553,11 @@ export let gatherSum: f64 = 0;
 
 /**
  * Beam search's one read of a row: gather(thr), the max of the tokens gathered in gatherMax (the row's max
- * when thr is at most it), and sum of exp(x - m0) for the m0 of expSetup(m0, 1) into gatherSum (NaN when a NaN
- * or +inf is present: its NaN check; the caller redoes the sum when the max lies far above m0). Returns the
- * count.
+ * when thr is at most it), and sum of exp(x - m0) into gatherSum (NaN when a NaN or +inf is present: its NaN
+ * check; the caller redoes the sum when the max lies far above m0). Returns the count.
  */
-export function expGather(p: usize, n: i32, thr: f32, outIdx: usize, outVal: usize): i32 {
+export function expGather(p: usize, n: i32, m0: f32, thr: f32, outIdx: usize, outVal: usize): i32 {
+  expSetup(m0, 1);
   const L = v128.load(EXP_K),
     m4 = v128.load(EXP_K, 16),
     C = v128.load(EXP_K, 32);
