@@ -102,7 +102,8 @@ async function beamStep(vocab, numBeams, logits) {
   const base = instance.exports;
   base.configure(vocab, numBeams);
   const vpad = (vocab + 31) & ~31;
-  beamRows(logits, numBeams, (r) => new Float32Array(base.memory.buffer, base.offsetOf(3) + r * vpad * 4, vocab));
+  const baseRow = (r) => new Float32Array(base.memory.buffer, base.offsetOf(3) + r * vpad * 4, vocab);
+  beamRows(logits, numBeams, baseRow);
   const mx = base.baselineMax(numBeams * vpad);
   const steps = [],
     ratios = [],
@@ -122,7 +123,7 @@ async function beamStep(vocab, numBeams, logits) {
     const es = measure(() => base.baselineExpSum(numBeams * vpad, mx), BUDGET_MS / 8);
     const fresh = [];
     for (let i = 0; i < 8; i++) {
-      beamRows(logits, numBeams, (r) => new Float32Array(base.memory.buffer, base.offsetOf(3) + r * vpad * 4, vocab));
+      beamRows(logits, numBeams, baseRow);
       const t0 = performance.now();
       base.baselineExpSum(numBeams * vpad, mx);
       fresh.push((performance.now() - t0) * 1000);
