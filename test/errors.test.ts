@@ -393,3 +393,73 @@ describe("call errors leave the sampler as it was", () => {
     expect(a.sample(undefined, [1, 2, 3, 1])).toBe(twin.sample(good, [1, 2, 3, 1]));
   });
 });
+
+// The max pass reads the logits' bits as integers (assembly/kernels.ts, maxPass): a signed max catches +Infinity
+// and positive NaNs, an unsigned max negative NaNs (x86's default NaN is 0xffc00000), and logits that are all
+// negative take a float pass. Every bit pattern of NaN must still be caught, wherever the max is.
+describe("invalid logits by their bits, wherever the max is", () => {
+  const W = 5000;
+  const base = makeLogits(W, 3, "llm");
+  const shift = (d: number) => base.map((x) => x + d);
+  const layouts: [string, Float32Array][] = [
+    ["mixed signs", base],
+    ["positive in a few blocks only", shift(-8)],
+    ["all negative", shift(-60)],
+  ];
+  const patterns: [number, string][] = [
+    [0x7fc00000, "NaN"],
+    [0xffc00000, "NaN"],
+    [0x7f800001, "NaN"],
+    [0xff800001, "NaN"],
+    [0x7fffffff, "NaN"],
+    [0xffffffff, "NaN"],
+    [0x7f800000, "Infinity"],
+  ];
+  const options: SamplerOptions[] = [
+    { vocabSize: W, temperature: 0 },
+    { vocabSize: W, topK: 40 },
+    { vocabSize: W, minP: 0.05 },
+    { vocabSize: W, temperature: 0.8 },
+    { vocabSize: W, repetitionPenalty: 1.3, topP: 0.9 },
+  ];
+  it("names the index and the value, and the sampler keeps working", async () => {
+    for (const o of options) {
+      const s = await createSampler({ ...o, seed: 5 });
+      const twin = await createSampler({ ...o, seed: 5 });
+      const bits = new Uint32Array(s.logits.buffer, s.logits.byteOffset, W);
+      for (const [, l] of layouts) {
+        for (const [p, shown] of patterns) {
+          for (const i of [0, 1234, W - 1]) {
+            s.logits.set(l);
+            bits[i] = p;
+            expect(() => s.sample(undefined, [1, 2])).toThrow(
+              new RegExp(`logits\\[${i}\\] must be finite or -Infinity, got ${shown}`),
+            );
+          }
+        }
+        s.logits.set(l);
+        expect(s.sample(undefined, [1, 2])).toBe(twin.sample(l, [1, 2]));
+      }
+    }
+  });
+
+  it("greedy picks the first maximum whatever the signs (-0 and +0 tie)", async () => {
+    const s = await createSampler({ vocabSize: W, temperature: 0 });
+    const argmax = (l: Float32Array) => l.reduce((b, x, i) => (x > l[b]! ? i : b), 0);
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const d of [0, -8, -60, -1e30]) {
+        const l = makeLogits(W, seed, seed % 2 ? "llm" : "banned").map((x) => x + d);
+        expect(s.sample(l)).toBe(argmax(l));
+      }
+    }
+    const z = new Float32Array(W).fill(-1);
+    z[700] = -0;
+    z[4000] = 0;
+    expect(s.sample(z)).toBe(700);
+    z[700] = -1;
+    expect(s.sample(z)).toBe(4000);
+    z.fill(-Infinity);
+    z[4999] = -0;
+    expect(s.sample(z)).toBe(4999);
+  });
+});

@@ -154,8 +154,10 @@ function build(c: Case): { engine: SamplerOptions; ref: RefOptions; logits: Floa
   };
 }
 
-async function agrees(c: Case): Promise<void> {
-  const { engine, ref, logits, context } = build(c);
+async function agrees(c: Case & { shift?: number }): Promise<void> {
+  const built = build(c);
+  const { engine, ref, context } = built;
+  const logits = c.shift ? built.logits.map((x) => x + c.shift!) : built.logits;
   const sampler = await createSampler(engine);
   let expected: Float64Array | undefined;
   try {
@@ -190,6 +192,21 @@ describe("engine vs double-precision reference", () => {
       numRuns: 24,
     });
   }, 300_000);
+});
+
+// The max pass reads the logits' bits as integers, which order like the floats only from +0 up: a block with
+// nothing >= +0 records -0 as its maximum (an upper bound), and logits with nothing >= +0 take a float pass.
+// Shifted logits reach both: positive in a few blocks only (-8: only the strong tokens stay positive), and all
+// negative (-60: log-probabilities, say).
+describe("engine vs double-precision reference, logits shifted below zero", () => {
+  const shifted = (vocab: fc.Arbitrary<number>) =>
+    fc.tuple(caseArb(vocab), fc.constantFrom(-8, -60)).map(([c, d]) => ({ ...c, shift: d }));
+  it("agrees for vocabularies of 257 to 20,000 tokens", async () => {
+    await fc.assert(fc.asyncProperty(shifted(fc.integer({ min: 257, max: 20_000 })), agrees), {
+      seed: 20261201,
+      numRuns: 300,
+    });
+  }, 120_000);
 });
 
 describe("penalty windows: counted by the engine, or by JavaScript when longer than the engine's region", () => {
