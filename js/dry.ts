@@ -128,7 +128,7 @@ export class DryScratch {
     for (let i = 0; i < W; i++) r[i] = context[len - 1 - i]!; // r[i]: the i-th token from the end
     // A breaker sequence (head, tail...) ending the repetition bounds its length: the nearest one, from the end.
     let repLimit = W;
-    for (let i = 0; i < W; i++) {
+    for (let i = 0; i < W && d.breakers.size > 0; i++) {
       const tails = d.breakers.get(r[i]!);
       if (!tails) continue;
       let longestTail = -1;
@@ -144,7 +144,11 @@ export class DryScratch {
       }
     }
     if (repLimit < d.allowedLength) return 0;
-    // Z-function of the reversed window: z[k] = how far the context's ending repeats ending k tokens back.
+    // Z-function of the reversed window: z[k] = how far the context's ending repeats ending k tokens back;
+    // the token that followed each repeat would extend it: keep the longest repeat per such token.
+    const longest = this.#longest,
+      toks = this.#tokens;
+    let m = 0;
     z[0] = W;
     for (let k = 1, left = 0, right = 0; k < W; k++) {
       let n = k < right ? Math.min(right - k, z[k - left]!) : 0;
@@ -154,13 +158,7 @@ export class DryScratch {
         left = k;
         right = k + n;
       }
-    }
-    // The token that followed each repeat would extend it: keep the longest repeat per such token.
-    const longest = this.#longest,
-      toks = this.#tokens;
-    let m = 0;
-    for (let k = 1; k < W; k++) {
-      const n = Math.min(z[k]!, repLimit);
+      if (n > repLimit) n = repLimit;
       if (n < d.allowedLength) continue;
       const t = r[k - 1]!;
       if (longest[t] === 0) toks[m++] = t;
