@@ -7,7 +7,7 @@ import { BLOCK } from "./layout";
 // L = s * log2(e) and the max; V8 re-materialises a splat inside a loop, a loaded vector it keeps), then the
 // clamp (-127: exp2 of it is exactly 0), the magic bias (1.5 * 2^23 + 127: rounding and exponent bias in one
 // add), and a degree-5 polynomial with 2^f ~ 1 + f q(f) on |f| <= 1/2 (relative error 3e-7, fitted here).
-// The last row is the gathers' threshold (expGather, maxGather), stored per call for the same reason.
+// The last row is a threshold (expGather's, maxGather's, expPass's mask), stored per call for the same reason.
 // biome-ignore format: one row per vector, four lanes each
 export const EXP_K: usize = memory.data<f32>([
   0, 0, 0, 0,
@@ -64,10 +64,9 @@ export let suspect: bool = false;
  * do (+Infinity and positive NaNs above every finite one), so a signed max finds the max of the non-negative
  * values, and an unsigned max finds negative NaNs (the only bits above -Infinity's). (A float max with a
  * NaN-catching sum took 2.8 us at 32,000 on AMD Zen 3, where the two share the float adders; these two integer
- * maxima 1.9 us, the bare float max 1.5 us.) A block
- * with no value >= +0 records -0, an upper bound (what its readers need: gather skips blocks below a threshold,
- * firstIndexOf looks for the max); when no value is >= +0 at all, maxGather's float pass finds the max and exact
- * block maxima.
+ * maxima 1.9 us, the bare float max 1.5 us.) A block with no value >= +0 records -0, an upper bound (what its
+ * readers need: gather skips blocks below a threshold, firstIndexOf looks for the max); when no value is >= +0
+ * at all, maxGather's float pass finds the max and exact block maxima.
  */
 export function maxPass(p: usize, n: i32, blocks: usize): f32 {
   let g = i32x4.splat(i32.MIN_VALUE),
