@@ -30,13 +30,18 @@ export function expSetup(mx: f32, s: f64): f32 {
   return L;
 }
 
-// Lane masks for a 4-bit nibble of an allowed-token word: lane j is all ones when bit j is set.
+// Caps for a 4-bit nibble of an allowed-token word: lane j is +Infinity when bit j is set, else -Infinity, so
+// that pmin(x, cap) keeps an allowed x and makes a disallowed one -inf in one operation.
 // biome-ignore format: one row per pair of nibbles
-const NIBBLE_MASKS: usize = memory.data<u32>([
-  0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, 0,
-  0, 0, -1, 0, -1, 0, -1, 0, 0, -1, -1, 0, -1, -1, -1, 0,
-  0, 0, 0, -1, -1, 0, 0, -1, 0, -1, 0, -1, -1, -1, 0, -1,
-  0, 0, -1, -1, -1, 0, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1,
+const NIBBLE_CAPS: usize = memory.data<f32>([
+  -Infinity, -Infinity, -Infinity, -Infinity, Infinity, -Infinity, -Infinity, -Infinity,
+  -Infinity, Infinity, -Infinity, -Infinity, Infinity, Infinity, -Infinity, -Infinity,
+  -Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity,
+  -Infinity, Infinity, Infinity, -Infinity, Infinity, Infinity, Infinity, -Infinity,
+  -Infinity, -Infinity, -Infinity, Infinity, Infinity, -Infinity, -Infinity, Infinity,
+  -Infinity, Infinity, -Infinity, Infinity, Infinity, Infinity, -Infinity, Infinity,
+  -Infinity, -Infinity, Infinity, Infinity, Infinity, -Infinity, Infinity, Infinity,
+  -Infinity, Infinity, Infinity, Infinity, Infinity, Infinity, Infinity, Infinity,
 ], 16);
 
 /** Set by maxPass/maskCopy: the pass saw NaN or +Infinity (or a sum that overflowed; callers rescan). */
@@ -98,13 +103,11 @@ export function maxPass(p: usize, n: i32, blocks: usize): f32 {
     bp += 4;
     g = i32x4.max_s(g, s);
   }
-  const u = i32x4.max_u(u0, u1);
-  const um = max(
-    max(<u32>i32x4.extract_lane(u, 0), <u32>i32x4.extract_lane(u, 1)),
-    max(<u32>i32x4.extract_lane(u, 2), <u32>i32x4.extract_lane(u, 3)),
-  );
+  let u = i32x4.max_u(u0, u1);
+  u = i32x4.max_u(u, v128.shuffle<i32>(u, u, 2, 3, 0, 1));
+  u = i32x4.max_u(u, v128.shuffle<i32>(u, u, 1, 0, 3, 2));
   const sm = hmaxS(g);
-  suspect = um > 0xff800000 || sm >= 0x7f800000;
+  suspect = <u32>i32x4.extract_lane(u, 0) > 0xff800000 || sm >= 0x7f800000;
   if (sm >= 0) return reinterpret<f32>(sm);
   maxGather(p, n, blocks, Infinity, 0, 0); // its float max and exact block maxima (it gathers nothing)
   return gatherMax;
@@ -660,28 +663,30 @@ export function drawDense(p: usize, n: i32, target: f64): i32 {
 }
 
 /**
- * dst = allowed ? src : -inf over n floats (n a multiple of 32), one mask bit per token.
- * Validates src as maxPass does (sets `suspect`).
+ * dst = allowed ? src : -inf over n floats (n a multiple of 32), one mask bit per token; sets `suspect` when src
+ * holds +Infinity or a positive NaN (a signed integer max, as in maxPass). Every NaN reaches dst as it is
+ * (pmin keeps its first operand when either is NaN), where the max pass that follows finds it: only +Infinity
+ * at a disallowed token would vanish there.
  */
 export function maskCopy(src: usize, dst: usize, mask: usize, n: i32): void {
-  const neg = f32x4.splat(-Infinity);
-  let m0 = neg,
-    s0 = f32x4.splat(0);
-  const blocks = n >> 5;
-  for (let b = 0; b < blocks; b++) {
-    const word = load<u32>(mask + ((<usize>b) << 2));
-    const sp = src + ((<usize>b) << 7),
-      dp = dst + ((<usize>b) << 7);
-    for (let j = 0; j < 8; j++) {
-      const off = (<usize>j) << 4;
-      const v = v128.load(sp + off);
-      m0 = f32x4.pmax(m0, v);
-      s0 = f32x4.add(s0, v);
-      const lanes = v128.load(NIBBLE_MASKS + ((<usize>((word >>> (j << 2)) & 15)) << 4));
-      v128.store(dp + off, v128.bitselect(v, neg, lanes));
+  let s0 = i32x4.splat(i32.MIN_VALUE);
+  const end = src + ((<usize>n) << 2);
+  let dp = dst,
+    mp = mask;
+  for (let sp = src; sp < end; mp += 4) {
+    let w = load<u32>(mp);
+    for (let j = 0; j < 4; j++) {
+      const v0 = v128.load(sp),
+        v1 = v128.load(sp, 16);
+      s0 = i32x4.max_s(s0, i32x4.max_s(v0, v1));
+      v128.store(dp, f32x4.pmin(v0, v128.load(NIBBLE_CAPS + ((<usize>(w & 15)) << 4))));
+      v128.store(dp, f32x4.pmin(v1, v128.load(NIBBLE_CAPS + ((<usize>((w >>> 4) & 15)) << 4))), 16);
+      w >>>= 8;
+      sp += 32;
+      dp += 32;
     }
   }
-  suspect = isNaN(hsum(s0)) || hmax(m0) == Infinity;
+  suspect = hmaxS(s0) >= 0x7f800000;
 }
 
 /** Count, sum and sum of squares (f64) of (p[i] - shift) over the n floats with p[i] >= thr. */

@@ -415,8 +415,13 @@ describe("invalid logits by their bits, wherever the max is", () => {
     [0xffffffff, "NaN"],
     [0x7f800000, "Infinity"],
   ];
+  // an allowed-token mask: the masked copy validates every logit, allowed or not (0 and 1234 are not, 4999 is)
+  const allowedTokens = new Uint32Array(Math.ceil(W / 32));
+  for (let i = 0; i < W; i++) if (i % 3 === 1 || i === W - 1) allowedTokens[i >>> 5]! |= 1 << (i & 31);
   const options: SamplerOptions[] = [
     { vocabSize: W, temperature: 0 },
+    { vocabSize: W, temperature: 0.7, allowedTokens },
+    { vocabSize: W, topK: 40, allowedTokens },
     { vocabSize: W, topK: 40 },
     { vocabSize: W, minP: 0.05 },
     { vocabSize: W, temperature: 0.8 },
