@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createBeamSearch, createSampler, verifyDraft } from "../dist/index.js";
 import { rng, syntheticLogits } from "./synthetic.mjs";
-import { SCENARIOS, context256 } from "./scenarios.mjs";
+import { SCENARIOS, context256, optionsFor } from "./scenarios.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -308,7 +308,7 @@ async function warmUp() {
   const ex = await baselineEngine(logits);
   const samplers = await Promise.all(
     SCENARIOS.map(async (sc) => {
-      const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+      const s = await createSampler({ vocabSize: vocab, seed: 1, ...optionsFor(sc, vocab) });
       s.logits.set(logits);
       return [s, sc.context];
     }),
@@ -354,7 +354,7 @@ async function main() {
     const r = rng(7);
     const jsSort = measure(() => jsSortSampler(logits, 1, r), QUICK ? 300 : 1500);
     for (const sc of SCENARIOS) {
-      const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+      const s = await createSampler({ vocabSize: vocab, seed: 1, ...optionsFor(sc, vocab) });
       s.logits.set(logits);
       const ctx = sc.context;
       const {
@@ -385,7 +385,7 @@ async function main() {
     // sample(logits) from a JavaScript array against the copy plus the zero-copy call
     for (const name of ["greedy", "temperature 0.8"]) {
       const sc = SCENARIOS.find((x) => x.name === name);
-      const s = await createSampler({ vocabSize: vocab, seed: 1, ...sc.options });
+      const s = await createSampler({ vocabSize: vocab, seed: 1, ...optionsFor(sc, vocab) });
       const {
         ratios: [ratio],
       } = paired(

@@ -22,7 +22,23 @@ export const SCENARIOS = [
   // the other exp-bound transforms (each needs the normaliser, and typical and eta the entropy)
   { name: "typicalP 0.9", options: { typicalP: 0.9 } },
   { name: "etaCutoff 3e-4", options: { etaCutoff: 3e-4 } },
+  // a grammar's allowed-token mask (5 tokens in 7 allowed, scattered): the engine draws from a masked copy
+  { name: "greedy + allowed-token mask", options: (vocab) => ({ temperature: 0, allowedTokens: mask57(vocab) }) },
+  {
+    name: "temperature 0.8 + allowed-token mask",
+    options: (vocab) => ({ temperature: 0.8, allowedTokens: mask57(vocab) }),
+  },
 ];
+
+/** An allowed-token bitmask with 5 tokens in 7 allowed, scattered by a multiplicative hash. */
+function mask57(vocab) {
+  const m = new Uint32Array(Math.ceil(vocab / 32));
+  for (let i = 0; i < vocab; i++) if ((Math.imul(i, 2654435761) >>> 0) % 7 < 5) m[i >>> 5] |= 1 << (i & 31);
+  return m;
+}
+
+/** A scenario's sampler options for a vocabulary size. */
+export const optionsFor = (sc, vocab) => (typeof sc.options === "function" ? sc.options(vocab) : sc.options);
 
 /** The scenarios before the llama.cpp-family ones: what bench:runtimes compares across runtimes. */
 export const CORE_SCENARIOS = SCENARIOS.slice(0, 6);
