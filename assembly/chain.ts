@@ -2,7 +2,6 @@
 // into the program; run() applies them (transforms.ts) over the logits and finishes with a draw, the full
 // distribution, or the top log-probabilities.
 import {
-  vocab,
   vpad,
   ptr,
   param,
@@ -37,7 +36,6 @@ import { firstIndexOf, expPass, maskedBlockSums, drawMaskedBlocks, drawDense, sc
 import { BY_VALUE, BY_ID, wselect, sortRange, argBest, swap, idAt, valAt, wAt } from "./select";
 import { nextDouble } from "./rng";
 import {
-  LOWEST,
   dense,
   wPtr,
   lo,
@@ -54,9 +52,8 @@ import {
   begin,
   setKey,
   ensureMax,
-  sampledAbove,
+  fewToCandidates,
   blockSums,
-  gatherKept,
   restoreAll,
   gatherAtLeast,
   candExp,
@@ -107,13 +104,7 @@ function finish(flags: i32): i32 {
     // pass stored them). Many (by the sample: more than 1/64 of the vocabulary, no gather tried; or by a
     // gather that stops at DENSE_FINISH_MIN): stay dense, the threshold a mask, or none if it removes only
     // exp values that are 0 anyway (F_EXP, its sum and block sums then hold).
-    if (lo > LOWEST && (flags & FLAG_TOP || sampledAbove(lo) <= vocab >> 6)) {
-      const c = gatherKept(lo, flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
-      if (c >= 0) {
-        n = c;
-        dense = false;
-      }
-    }
+    fewToCandidates(flags & FLAG_TOP ? i32.MAX_VALUE : DENSE_FINISH_MIN);
     whole = dense && eValid && lo <= eCut;
   }
   let tok = 0;

@@ -80,6 +80,7 @@ export let llamaFloor = 0;
 /** Resets the state for a run over `w` (a row of F_LOGITS). */
 export function begin(w: usize, flags: i32): void {
   dense = true;
+  manyAbove = LOWEST;
   wPtr = w;
   lo = LOWEST;
   mValid = false;
@@ -322,6 +323,22 @@ export function toCandidates(): void {
   n = gatherKept(floorThr());
   dense = false;
 }
+
+/**
+ * Dense under a threshold that keeps few tokens (by the sample: at most 1/64 of the vocabulary, then a
+ * gather that gives up past `limit`): they become candidates, so that what follows works on them and not on
+ * the vocabulary (an exp pass over it for a few tokens, say).
+ */
+export function fewToCandidates(limit: i32): void {
+  if (dense && lo > LOWEST && (limit == i32.MAX_VALUE || (lo != manyAbove && sampledAbove(lo) <= vocab >> 6))) {
+    const c = gatherKept(lo, limit);
+    if (c >= 0) {
+      n = c;
+      dense = false;
+    } else manyAbove = lo; // not again for this threshold
+  }
+}
+let manyAbove: f32 = LOWEST;
 
 // ---- candidate helpers ----
 

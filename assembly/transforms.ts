@@ -118,6 +118,7 @@ import {
   floorThr,
   gatherAtLeast,
   toCandidates,
+  fewToCandidates,
   gatherKept,
   sampledAbove,
   denseExp,
@@ -150,7 +151,9 @@ let banEpoch: u32 = 0;
 export function apply(op: i32): void {
   // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
   // values, which a lazy threshold cannot express; switch to candidates first.
+  // A warper after a truncation that kept few tokens works on them as candidates.
   if (op < OP_FIRST_WARPER && dense && lo > LOWEST) toCandidates();
+  else fewToCandidates(DENSE_FINISH_MIN);
   switch (op) {
     case OP_SUPPRESS:
     case OP_NGRAM_BANS:
