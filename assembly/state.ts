@@ -324,6 +324,9 @@ export function toCandidates(): void {
   dense = false;
 }
 
+/** A threshold whose gather gave up in this run (more than DENSE_FINISH_MIN above it): not tried again. */
+let manyAbove: f32 = LOWEST;
+
 /**
  * Dense under a threshold that keeps few tokens (by the sample: at most 1/64 of the vocabulary, then a
  * gather that gives up past `limit`): they become candidates, so that what follows works on them and not on
@@ -335,10 +338,9 @@ export function fewToCandidates(limit: i32): void {
     if (c >= 0) {
       n = c;
       dense = false;
-    } else manyAbove = lo; // not again for this threshold
+    } else manyAbove = lo;
   }
 }
-let manyAbove: f32 = LOWEST;
 
 // ---- candidate helpers ----
 

@@ -150,8 +150,8 @@ let banEpoch: u32 = 0;
 /** Applies one op of the program to the current distribution. */
 export function apply(op: i32): void {
   // A processor after a truncation: removed tokens must stay removed and kept ones keep their new
-  // values, which a lazy threshold cannot express; switch to candidates first.
-  // A warper after a truncation that kept few tokens works on them as candidates.
+  // values, which a lazy threshold cannot express; switch to candidates first. A warper after a truncation
+  // that kept few tokens works on them as candidates too.
   if (op < OP_FIRST_WARPER && dense && lo > LOWEST) toCandidates();
   else fewToCandidates(DENSE_FINISH_MIN);
   switch (op) {
