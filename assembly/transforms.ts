@@ -741,8 +741,6 @@ function xtc(): void {
   const kept = keptCount();
   if (kept < 2) return;
   if (nextXtcDouble(!(runFlags & FLAG_SAMPLE)) > prob) return;
-  // few kept (after min-p, say): they become candidates, whose exps cost nothing next to the vocabulary's
-  if (dense && kept <= DENSE_FINISH_MIN) toCandidates();
   // The tokens at or above the threshold become candidates (at most 1 / threshold of them).
   if (dense) {
     const z = expPass(wPtr, ptr(F_EXP), vpad, mx, s, floorThr(), false);
